@@ -1,0 +1,1 @@
+"""Code generation: .tflite reader, graph IR, quantization math, memory plan, C emission."""

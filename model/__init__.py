@@ -1,0 +1,1 @@
+"""Model: traces, windows, training, int8 conversion, evaluation, the TFLM oracle."""

@@ -1,0 +1,1 @@
+"""Simulation: QEMU runner, trace player inputs, host pipeline and comparison."""
