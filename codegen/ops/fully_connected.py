@@ -1,0 +1,97 @@
+"""FULLY_CONNECTED lowering -> tfw_fully_connected_s8."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinyfw.codegen.ir import Op
+from tinyfw.codegen.lowering import (
+    Arg,
+    LowerContext,
+    Lowered,
+    activation_range,
+    per_channel_requant,
+    per_tensor_conv_multiplier,
+)
+
+
+def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
+    ctx.n_inputs(op, 2, 3)
+    x = ctx.tensor(op.inputs[0])
+    w = ctx.require_const(op, ctx.tensor(op.inputs[1]), "weights (input 1)")
+    b = ctx.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    y = ctx.tensor(op.outputs[0])
+    ctx.require_int8_activation(op, x)
+    ctx.require_type(op, y, "int8")
+    ctx.require_quant(op, y)
+    ctx.require_type(op, w, "int8")
+    ctx.require_quant(op, w, per_tensor=False)
+    o = op.options
+    if o.get("weights_format", 0) != 0:
+        raise ctx.error(op, "shuffled weights format is not supported")
+    act = o.get("fused_activation_function", "NONE")
+    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+        raise ctx.error(op, f"fused activation {act} is not supported")
+    if len(w.shape) != 2:
+        raise ctx.error(op, f"weights must be 2-D [out, in], got {w.shape}")
+    out_depth, accum = w.shape
+    if accum < 1 or x.numel % accum:
+        raise ctx.error(op, f"input of {x.numel} values is not a multiple of depth {accum}")
+    batches = x.numel // accum
+    if not y.shape or y.shape[-1] != out_depth or y.numel != batches * out_depth:
+        raise ctx.error(op, f"output shape {y.shape} does not match {batches}x{out_depth}")
+    per_channel = w.quant.per_channel
+    if per_channel:
+        if len(w.quant.scale) != out_depth:
+            raise ctx.error(op, f"{len(w.quant.scale)} weight scales for {out_depth} outputs")
+        if any(z != 0 for z in w.quant.zero_point):
+            raise ctx.error(op, f"{w.describe()} must be symmetric (zero point 0)")
+        mult, shift = per_channel_requant(x.scale, w.quant.scale, y.scale, out_depth)
+        filter_offset = 0
+    else:
+        m, s = per_tensor_conv_multiplier(x.scale, w.scale, y.scale)
+        mult = np.full(out_depth, m, dtype=np.int64)
+        shift = np.full(out_depth, s, dtype=np.int64)
+        filter_offset = -w.zero_point
+    if b is not None:
+        ctx.require_const(op, b, "bias (input 2)")
+        ctx.require_type(op, b, "int32")
+        if b.numel != out_depth:
+            raise ctx.error(op, f"bias has {b.numel} values for {out_depth} outputs")
+    act_min, act_max = activation_range(act, y)
+    wa, _ = ctx.const(op, "weights", "int8_t", w.array(), f"{w.name} {w.shape}")
+    ma, m_ref = ctx.const(op, "mult", "int32_t", mult)
+    sa, s_ref = ctx.const(op, "shift", "int32_t", shift)
+    consts = [wa, ma, sa]
+    args = [Arg("tensor", tensor=x.index, const=True), Arg("const", "int8_t", name=wa.name)]
+    if b is not None:
+        ba, _ = ctx.const(op, "bias", "int32_t", b.array().astype(np.int64), b.name)
+        consts.append(ba)
+        args.append(Arg("const", "int32_t", name=ba.name))
+    else:
+        args.append(Arg("null", "int32_t"))
+    args.append(Arg("tensor", tensor=y.index))
+    return Lowered(
+        op=op,
+        kernel="tfw_fully_connected_s8",
+        header="tfw_fully_connected_s8.h",
+        params_type="tfw_fully_connected_params",
+        params={
+            "batches": batches,
+            "accum_depth": accum,
+            "out_depth": out_depth,
+            "input_offset": -x.zero_point,
+            "filter_offset": filter_offset,
+            "output_offset": y.zero_point,
+            "act_min": act_min,
+            "act_max": act_max,
+            "requant": {"multiplier": m_ref, "shift": s_ref},
+        },
+        args=args,
+        consts=consts,
+        macs=batches * out_depth * accum,
+        note=f"{accum}->{out_depth} {'per-channel' if per_channel else 'per-tensor'} {act}",
+    )
+
+
+OPS = {"FULLY_CONNECTED": lower_fully_connected}

@@ -1,0 +1,73 @@
+"""MAX_POOL_2D lowering -> tfw_max_pool2d_s8."""
+
+from __future__ import annotations
+
+from tinyfw.codegen.ir import Op
+from tinyfw.codegen.lowering import (
+    Arg,
+    LowerContext,
+    Lowered,
+    activation_range,
+    compute_out_size,
+    compute_padding,
+    shape4,
+)
+
+
+def pool_params(op: Op, ctx: LowerContext) -> dict:
+    """Shared by the 2-D pools: validated geometry + activation clamp."""
+    ctx.n_inputs(op, 1)
+    x = ctx.tensor(op.inputs[0])
+    y = ctx.tensor(op.outputs[0])
+    ctx.require_int8_activation(op, x)
+    ctx.require_type(op, y, "int8")
+    ctx.require_quant(op, y)
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        raise ctx.error(op, f"expects 4-D input/output, got {x.shape} {y.shape}")
+    o = op.options
+    fh, fw = o.get("filter_height", 0), o.get("filter_width", 0)
+    sh, sw = o.get("stride_h", 0), o.get("stride_w", 0)
+    if min(fh, fw, sh, sw) < 1:
+        raise ctx.error(op, f"filter {fh}x{fw} and stride {sh}x{sw} must be >= 1")
+    act = o.get("fused_activation_function", "NONE")
+    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+        raise ctx.error(op, f"fused activation {act} is not supported")
+    pad = o.get("padding", "SAME")
+    n, ih, iw, c = x.shape
+    oh = compute_out_size(pad, ih, fh, sh, 1)
+    ow = compute_out_size(pad, iw, fw, sw, 1)
+    if y.shape != (n, oh, ow, c):
+        raise ctx.error(op, f"output shape {y.shape} does not match {(n, oh, ow, c)}")
+    act_min, act_max = activation_range(act, y)
+    return {
+        "input": shape4(x.shape),
+        "output": shape4(y.shape),
+        "filter_h": fh,
+        "filter_w": fw,
+        "stride_h": sh,
+        "stride_w": sw,
+        "pad_h": compute_padding(pad, ih, fh, sh, 1, oh),
+        "pad_w": compute_padding(pad, iw, fw, sw, 1, ow),
+        "act_min": act_min,
+        "act_max": act_max,
+    }
+
+
+def lower_max_pool2d(op: Op, ctx: LowerContext) -> Lowered:
+    params = pool_params(op, ctx)
+    x = ctx.tensor(op.inputs[0])
+    y = ctx.tensor(op.outputs[0])
+    if x.quant != y.quant:
+        raise ctx.error(op, "input and output quantization must be equal (TFLite requires it)")
+    return Lowered(
+        op=op,
+        kernel="tfw_max_pool2d_s8",
+        header="tfw_max_pool2d_s8.h",
+        params_type="tfw_pool2d_params",
+        params=params,
+        args=[Arg("tensor", tensor=x.index, const=True), Arg("tensor", tensor=y.index)],
+        note=f"{params['filter_h']}x{params['filter_w']} stride {params['stride_h']}x{params['stride_w']}",
+    )
+
+
+OPS = {"MAX_POOL_2D": lower_max_pool2d}

@@ -1,0 +1,454 @@
+"""A bounds-checked reader of .tflite files (FlatBuffers, schema "TFL3") into the graph IR.
+
+Written for untrusted input: every offset, length and count is checked against the file before
+it is followed, vectors are read only as far as the file holds them, sizes are computed with
+Python integers (no overflow), and nothing is allocated beyond the file's own size. Any defect
+raises `InputError` naming the file and the field ("subgraph 0, tensor 7 'conv/w': ...").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from pathlib import Path
+from typing import Any
+
+from tinyfw.codegen import schema
+from tinyfw.codegen.ir import Graph, Op, Quant, Tensor
+from tinyfw.errors import InputError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a microcontroller model; TFLM's own limit is far lower
+MAX_TENSOR_BYTES = 16 * 1024 * 1024  # per tensor
+MAX_RANK = 8
+MAX_TENSORS = 100_000
+MAX_OPS = 100_000
+
+
+class _Malformed(Exception):
+    """Internal: a structural defect at a known place; turned into InputError."""
+
+
+class _Buf:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.n = len(data)
+
+    def _check(self, pos: int, size: int, what: str) -> None:
+        if pos < 0 or size < 0 or pos + size > self.n:
+            raise _Malformed(f"{what} at offset {pos} runs past the end of the file ({self.n} B)")
+
+    def u8(self, pos: int, what: str = "byte") -> int:
+        self._check(pos, 1, what)
+        return self.data[pos]
+
+    def i8(self, pos: int, what: str = "byte") -> int:
+        self._check(pos, 1, what)
+        return struct.unpack_from("<b", self.data, pos)[0]
+
+    def u16(self, pos: int, what: str = "u16") -> int:
+        self._check(pos, 2, what)
+        return struct.unpack_from("<H", self.data, pos)[0]
+
+    def i32(self, pos: int, what: str = "i32") -> int:
+        self._check(pos, 4, what)
+        return struct.unpack_from("<i", self.data, pos)[0]
+
+    def u32(self, pos: int, what: str = "u32") -> int:
+        self._check(pos, 4, what)
+        return struct.unpack_from("<I", self.data, pos)[0]
+
+    def u64(self, pos: int, what: str = "u64") -> int:
+        self._check(pos, 8, what)
+        return struct.unpack_from("<Q", self.data, pos)[0]
+
+    def f32(self, pos: int, what: str = "f32") -> float:
+        self._check(pos, 4, what)
+        return struct.unpack_from("<f", self.data, pos)[0]
+
+
+class _Table:
+    """One FlatBuffers table: fields are looked up through its vtable by slot number."""
+
+    def __init__(self, buf: _Buf, pos: int, what: str) -> None:
+        self.buf = buf
+        self.pos = pos
+        self.what = what
+        soff = buf.i32(pos, f"{what} table")
+        vt = pos - soff
+        self.vt = vt
+        vt_size = buf.u16(vt, f"{what} vtable")
+        if vt_size < 4 or vt_size % 2:
+            raise _Malformed(f"{what} has a bad vtable size {vt_size}")
+        buf._check(vt, vt_size, f"{what} vtable")
+        self.table_size = buf.u16(vt + 2, f"{what} vtable")
+        self.nfields = (vt_size - 4) // 2
+
+    def _field(self, slot: int, size: int) -> int:
+        """Absolute position of field `slot`, or 0 when absent."""
+        if slot >= self.nfields:
+            return 0
+        off = self.buf.u16(self.vt + 4 + 2 * slot)
+        if off == 0:
+            return 0
+        if off + size > self.table_size:
+            raise _Malformed(f"{self.what} field {slot} lies outside its table")
+        p = self.pos + off
+        self.buf._check(p, size, f"{self.what} field {slot}")
+        return p
+
+    def scalar(self, slot: int, kind: str, default: Any) -> Any:
+        size = {"i8": 1, "u8": 1, "bool": 1, "i32": 4, "u32": 4, "f32": 4, "u64": 8}[kind]
+        p = self._field(slot, size)
+        if not p:
+            return default
+        b = self.buf
+        if kind == "i8":
+            return b.i8(p)
+        if kind == "u8":
+            return b.u8(p)
+        if kind == "bool":
+            return b.u8(p) != 0
+        if kind == "i32":
+            return b.i32(p)
+        if kind == "u32":
+            return b.u32(p)
+        if kind == "f32":
+            return b.f32(p)
+        return b.u64(p)
+
+    def _indirect(self, slot: int, what: str) -> int:
+        p = self._field(slot, 4)
+        if not p:
+            return 0
+        target = p + self.buf.u32(p)
+        if target >= self.buf.n:
+            raise _Malformed(f"{what} points past the end of the file")
+        return target
+
+    def table(self, slot: int, what: str) -> _Table | None:
+        t = self._indirect(slot, what)
+        return _Table(self.buf, t, what) if t else None
+
+    def vector(self, slot: int, elem_size: int, what: str) -> tuple[int, int] | None:
+        """(position of first element, length) or None when absent."""
+        v = self._indirect(slot, what)
+        if not v:
+            return None
+        n = self.buf.u32(v, what)
+        self.buf._check(v + 4, n * elem_size, what)
+        return v + 4, n
+
+    def ints(self, slot: int, what: str, fmt: str = "i") -> list[int] | None:
+        size = struct.calcsize("<" + fmt)
+        vec = self.vector(slot, size, what)
+        if vec is None:
+            return None
+        start, n = vec
+        return list(struct.unpack_from(f"<{n}{fmt}", self.buf.data, start))
+
+    def floats(self, slot: int, what: str) -> list[float] | None:
+        vec = self.vector(slot, 4, what)
+        if vec is None:
+            return None
+        start, n = vec
+        return list(struct.unpack_from(f"<{n}f", self.buf.data, start))
+
+    def string(self, slot: int, what: str) -> str | None:
+        vec = self.vector(slot, 1, what)
+        if vec is None:
+            return None
+        start, n = vec
+        return self.buf.data[start : start + n].decode("utf-8", errors="replace")
+
+    def tables(self, slot: int, what: str, limit: int) -> list[_Table]:
+        vec = self.vector(slot, 4, what)
+        if vec is None:
+            return []
+        start, n = vec
+        if n > limit:
+            raise _Malformed(f"{what}: {n} entries is more than {limit}")
+        out = []
+        for i in range(n):
+            p = start + 4 * i
+            out.append(_Table(self.buf, p + self.buf.u32(p), f"{what}[{i}]"))
+        return out
+
+    def bytes_vector(self, slot: int, what: str) -> tuple[int, int] | None:
+        return self.vector(slot, 1, what)
+
+
+def _read_options(op_t: _Table, what: str) -> tuple[str, dict[str, Any]]:
+    type_idx = op_t.scalar(3, "u8", 0)
+    name = schema.BUILTIN_OPTIONS.get(type_idx, f"<unknown options type {type_idx}>")
+    spec = schema.OPTION_TABLES.get(name)
+    if type_idx == 0 or spec is None:
+        return name, {}
+    t = op_t.table(4, f"{what} {name}")
+    values: dict[str, Any] = {}
+    for slot, (fname, kind, default) in enumerate(spec):
+        if t is None:
+            values[fname] = default
+            continue
+        if kind == "padding":
+            v = t.scalar(slot, "i8", 0)
+            if v not in schema.PADDING:
+                raise _Malformed(f"{what} {name}.{fname} = {v} is not a padding")
+            values[fname] = schema.PADDING[v]
+        elif kind == "activation":
+            v = t.scalar(slot, "i8", 0)
+            if v not in schema.ACTIVATIONS:
+                raise _Malformed(f"{what} {name}.{fname} = {v} is not an activation")
+            values[fname] = schema.ACTIVATIONS[v]
+        elif kind == "[i32]":
+            values[fname] = t.ints(slot, f"{what} {name}.{fname}")
+        else:
+            values[fname] = t.scalar(slot, kind, default)
+    return name, values
+
+
+def read_model(path: Path | str | None = None, data: bytes | None = None) -> Graph:
+    """Read a .tflite file (or its bytes) into a Graph. Raises InputError on any defect."""
+    where = str(path) if path is not None else "<model>"
+    if data is None:
+        assert path is not None
+        p = Path(path)
+        try:
+            size = p.stat().st_size
+        except OSError as e:
+            raise InputError(f"cannot read: {e.strerror}", file=where) from None
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{size} B is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB models "
+                "tinyfw reads",
+                file=where,
+            )
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read: {e.strerror}", file=where) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{len(data)} B is larger than tinyfw reads", file=where)
+    try:
+        return _read(data, path)
+    except _Malformed as e:
+        raise InputError(f"corrupt .tflite: {e}", file=where) from None
+    except RecursionError:  # pragma: no cover - the reader does not recurse
+        raise InputError("corrupt .tflite: nesting too deep", file=where) from None
+
+
+def _read(data: bytes, path: Path | str | None) -> Graph:
+    where = str(path) if path is not None else "<model>"
+    if len(data) < 8:
+        raise InputError(f"not a .tflite file: only {len(data)} B", file=where)
+    ident = data[4:8]
+    if ident != b"TFL3":
+        raise InputError(
+            f"not a .tflite file: file identifier is {ident!r}, expected b'TFL3'",
+            file=where,
+            field="file_identifier",
+        )
+    buf = _Buf(data)
+    root = _Table(buf, buf.u32(0, "root offset"), "model")
+    version = root.scalar(0, "u32", 0)
+    if version != 3:
+        raise InputError(
+            f"schema version {version} is not supported (expected 3)", file=where, field="version"
+        )
+
+    # Operator codes.
+    opcodes: list[tuple[str, int]] = []
+    for i, oc in enumerate(root.tables(1, "operator_codes", MAX_OPS)):
+        dep = oc.scalar(0, "i8", 0)
+        custom = oc.string(1, f"operator_codes[{i}].custom_code")
+        ver = oc.scalar(2, "i32", 1)
+        code = oc.scalar(3, "i32", 0)
+        code = max(code, dep)  # TFLite's GetBuiltinCode: the larger of the two fields
+        if code == 32 and custom is not None:  # CUSTOM
+            name = f"CUSTOM:{custom}"
+        else:
+            name = schema.BUILTIN_OPERATORS.get(code, f"<unknown builtin {code}>")
+        opcodes.append((name, ver))
+
+    # Buffers: keep (start, length) into the file; data may also live after the flatbuffer.
+    buffers: list[tuple[int, int] | None] = []
+    for i, b in enumerate(root.tables(4, "buffers", 10 * MAX_TENSORS)):
+        vec = b.bytes_vector(0, f"buffers[{i}].data")
+        off = b.scalar(1, "u64", 0)
+        size = b.scalar(2, "u64", 0)
+        if vec is not None and vec[1] > 0:
+            buffers.append(vec)
+        elif off > 1:
+            if off + size > len(data):
+                raise _Malformed(f"buffers[{i}] offset {off} + size {size} is past the end")
+            buffers.append((off, size))
+        else:
+            buffers.append(None)
+
+    subgraphs = root.tables(2, "subgraphs", 1000)
+    if len(subgraphs) != 1:
+        raise InputError(
+            f"has {len(subgraphs)} subgraphs; tinyfw compiles single-subgraph models "
+            "(no control flow: re-export without tf.cond/tf.while or split the model)",
+            file=where,
+            field="subgraphs",
+        )
+    sg = subgraphs[0]
+    tensors: list[Tensor] = []
+    tensor_tables = sg.tables(0, "subgraph 0 tensors", MAX_TENSORS)
+    for ti, t in enumerate(tensor_tables):
+        tensors.append(_read_tensor(t, ti, buffers, data, where))
+
+    def check_index(i: int, what: str, allow_optional: bool = False) -> int:
+        if allow_optional and i == -1:
+            return i
+        if not 0 <= i < len(tensors):
+            raise InputError(
+                f"refers to tensor {i}, but the subgraph has {len(tensors)} tensors",
+                file=where,
+                field=what,
+            )
+        return i
+
+    inputs = tuple(
+        check_index(i, "subgraph 0 inputs") for i in (sg.ints(1, "subgraph inputs") or [])
+    )
+    outputs = tuple(
+        check_index(i, "subgraph 0 outputs") for i in (sg.ints(2, "subgraph outputs") or [])
+    )
+    ops: list[Op] = []
+    for oi, ot in enumerate(sg.tables(3, "subgraph 0 operators", MAX_OPS)):
+        idx = ot.scalar(0, "u32", 0)
+        if idx >= len(opcodes):
+            raise InputError(
+                f"opcode_index {idx} is out of range ({len(opcodes)} operator codes)",
+                file=where,
+                field=f"op {oi}",
+            )
+        name, ver = opcodes[idx]
+        what = f"op {oi} {name}"
+        op_in = tuple(
+            check_index(i, f"{what} input", allow_optional=True)
+            for i in (ot.ints(1, f"{what} inputs") or [])
+        )
+        op_out = tuple(check_index(i, f"{what} output") for i in (ot.ints(2, f"{what} outputs") or []))
+        opt_name, options = _read_options(ot, what)
+        ops.append(Op(oi, name, ver, op_in, op_out, options, opt_name))
+
+    description = root.string(3, "description") or ""
+    return Graph(
+        tensors=tensors,
+        ops=ops,
+        inputs=inputs,
+        outputs=outputs,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        path=Path(path) if path is not None else None,
+        description=description,
+        raw=data,
+    )
+
+
+def _read_tensor(
+    t: _Table, ti: int, buffers: list[tuple[int, int] | None], data: bytes, where: str
+) -> Tensor:
+    shape = t.ints(0, f"tensor {ti} shape") or []
+    type_code = t.scalar(1, "i8", 0)
+    buf_idx = t.scalar(2, "u32", 0)
+    name = t.string(3, f"tensor {ti} name") or f"t{ti}"
+    label = f"tensor {ti} '{name}'"
+    if type_code not in schema.TENSOR_TYPES:
+        raise InputError(f"unknown tensor type {type_code}", file=where, field=label)
+    dtype, itemsize = schema.TENSOR_TYPES[type_code]
+    if len(shape) > MAX_RANK:
+        raise InputError(f"rank {len(shape)} is more than {MAX_RANK}", file=where, field=label)
+    if any(d < 0 for d in shape):
+        raise InputError(
+            f"has a dynamic or negative dimension in shape {shape}; give the model a fixed "
+            "shape (keras.Input(shape, batch_size=1))",
+            file=where,
+            field=label,
+        )
+    sig = t.ints(7, f"{label} shape_signature")
+    if sig is not None and any(d < 0 for d in sig):
+        raise InputError(
+            f"has a dynamic shape (shape_signature {sig}); give the model a fixed batch of 1 "
+            "(keras.Input(shape, batch_size=1)) and re-convert",
+            file=where,
+            field=label,
+        )
+    numel = math.prod(shape)
+    nbytes = numel * itemsize
+    if nbytes > MAX_TENSOR_BYTES:
+        raise InputError(
+            f"shape {shape} needs {nbytes} B, more than the {MAX_TENSOR_BYTES // (1024 * 1024)} "
+            "MiB tinyfw allows for one tensor",
+            file=where,
+            field=label,
+        )
+
+    quant = None
+    q = t.table(4, f"{label} quantization")
+    if q is not None:
+        scales = q.floats(2, f"{label} quantization.scale")
+        zps = q.ints(3, f"{label} quantization.zero_point", fmt="q")
+        axis = q.scalar(6, "i32", 0)
+        if scales:
+            if zps is None or len(zps) != len(scales):
+                raise InputError(
+                    f"has {len(scales)} scales but {0 if zps is None else len(zps)} zero points",
+                    file=where,
+                    field=f"{label} quantization",
+                )
+            for s in scales:
+                if not (s > 0.0 and math.isfinite(s)):
+                    raise InputError(
+                        f"scale {s!r} is not a positive finite number",
+                        file=where,
+                        field=f"{label} quantization.scale",
+                    )
+            if len(scales) > 1 and not (0 <= axis < max(len(shape), 1)):
+                raise InputError(
+                    f"quantized_dimension {axis} is outside its rank {len(shape)}",
+                    file=where,
+                    field=f"{label} quantization",
+                )
+            if len(scales) > 1 and shape and shape[axis] != len(scales):
+                raise InputError(
+                    f"has {len(scales)} scales for {shape[axis]} channels",
+                    file=where,
+                    field=f"{label} quantization",
+                )
+            quant = Quant(tuple(float(s) for s in scales), tuple(int(z) for z in zps), axis)
+
+    const = None
+    if buf_idx != 0:
+        if buf_idx >= len(buffers):
+            raise InputError(
+                f"buffer {buf_idx} is out of range ({len(buffers)} buffers)",
+                file=where,
+                field=label,
+            )
+        loc = buffers[buf_idx]
+        if loc is not None:
+            start, length = loc
+            if itemsize == 0:
+                raise InputError(f"constant of type {dtype} is not supported", file=where, field=label)
+            if length != nbytes:
+                raise InputError(
+                    f"buffer {buf_idx} holds {length} B but shape {shape} of {dtype} needs "
+                    f"{nbytes} B",
+                    file=where,
+                    field=label,
+                )
+            const = bytes(data[start : start + length])
+    return Tensor(
+        index=ti,
+        name=name,
+        shape=tuple(int(d) for d in shape),
+        dtype=dtype,
+        itemsize=itemsize,
+        quant=quant,
+        data=const,
+        is_variable=t.scalar(5, "bool", False),
+    )
