@@ -21,7 +21,7 @@ def lower_view(op: Op, ctx: LowerContext) -> Lowered:
         raise ctx.error(op, f"changes the element count {x.shape} -> {y.shape}")
     if x.is_const:
         raise ctx.error(op, f"{x.describe()} is constant; fold it before conversion")
-    return Lowered(op=op, alias_of=x.index, note=f"view {x.shape} -> {y.shape}")
+    return Lowered(op=op, alias_of=x.index, note=f"{x.shape} -> {y.shape}")
 
 
 OPS = {"RESHAPE": lower_view, "EXPAND_DIMS": lower_view, "SQUEEZE": lower_view}

@@ -1,0 +1,226 @@
+"""The `tinyfw` command line: train, generate, build, simulate, verify, inspect, boards.
+
+Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
+missing tool, 1 for a failed build or run); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from tinyfw import __version__
+from tinyfw.config import CONFIG_NAME, Config, find_project, load_config
+from tinyfw.errors import InputError, TinyfwError
+
+EPILOG = "Project settings come from tinyfw.toml (found upward from the current folder)."
+
+
+def _project(args: argparse.Namespace) -> Config:
+    if args.project is not None:
+        p = Path(args.project)
+        path = p / CONFIG_NAME if p.is_dir() else p
+        if not path.is_file():
+            raise InputError("no project file here", file=path)
+        return load_config(path)
+    found = find_project()
+    if found is None:
+        raise InputError(
+            f"no {CONFIG_NAME} in this folder or above; run tinyfw in a project or pass --project",
+            file=Path.cwd(),
+        )
+    return load_config(found)
+
+
+def _out(cfg: Config, given: str | None, default: str) -> Path:
+    return Path(given) if given is not None else cfg.root / default
+
+
+# -- subcommands -------------------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tinyfw.model.train import train
+
+    cfg = _project(args)
+    out = _out(cfg, args.out, "build/model")
+    result = train(cfg, cfg.data_dir(args.data), out)
+    print(f"wrote {out / 'model_int8.tflite'} and {out / 'report.json'}")
+    print(
+        f"float accuracy {result.float_accuracy:.4f}, int8 accuracy {result.int8_accuracy:.4f} "
+        f"({result.test_windows} test windows)"
+    )
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from tinyfw.codegen.project import generate_project
+
+    cfg = _project(args)
+    model = Path(args.model) if args.model else cfg.root / "build/model/model_int8.tflite"
+    out = _out(cfg, args.out, "firmware/generated")
+    code = generate_project(cfg, model, out, force=args.force)
+    print(
+        f"wrote {out}: {len(code.graph.ops)} ops, {code.macs} MACs, arena {code.plan.arena_size} B, "
+        f"weights {code.const_bytes} B (model sha256 {code.graph.sha256[:12]})"
+    )
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from tinyfw.codegen.inspect import describe, render_text
+
+    info = describe(Path(args.model))
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(render_text(info))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from tinyfw.sim.build import build_firmware
+
+    cfg = _project(args)
+    board = args.board or cfg.board.id
+    res = build_firmware(cfg.root, board, verbose=args.verbose)
+    print(res.summary())
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from tinyfw.sim.simulate import simulate
+
+    cfg = _project(args)
+    board = args.board or cfg.board.id
+    report = simulate(
+        cfg,
+        board=board,
+        data_dir=cfg.data_dir(args.data),
+        split=args.split,
+        json_path=Path(args.json) if args.json else None,
+        timeout_s=args.timeout,
+        build=not args.no_build,
+    )
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from tinyfw.sim.verify import verify_model
+
+    report = verify_model(
+        Path(args.model),
+        board=args.board,
+        inputs=args.inputs,
+        seed=args.seed,
+        data_dir=Path(args.data) if args.data else None,
+        json_path=Path(args.json) if args.json else None,
+        project_root=None if args.project is None else Path(args.project),
+    )
+    print(report.summary())
+    return 0 if report.mismatches == 0 else 1
+
+
+def cmd_boards(args: argparse.Namespace) -> int:
+    from tinyfw.sim.boards import list_boards
+
+    for b in list_boards():
+        print(f"{b.id:16s} {b.name}")
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tinyfw",
+        description="Recorded sensor data to tested Cortex-M firmware.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--version", action="version", version=f"tinyfw {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    p.add_argument("--project", metavar="DIR", help="project folder or tinyfw.toml (default: search upward)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    s = sub.add_parser("train", help="train on recorded traces and quantize to full int8 TFLite")
+    s.add_argument("--data", metavar="DIR", help="dataset folder, one subfolder per class")
+    s.add_argument("--out", metavar="DIR", help="output folder (default build/model)")
+    s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("generate", help="generate C sources from an int8 .tflite model")
+    s.add_argument("--model", metavar="M", help="model (default build/model/model_int8.tflite)")
+    s.add_argument("--out", metavar="DIR", help="output folder (default firmware/generated)")
+    s.add_argument("--force", action="store_true",
+                   help="overwrite generated files edited by hand (keeps DIR.bak)")
+    s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("build", help="build the firmware with PlatformIO")
+    s.add_argument("--board", metavar="ID", help="board id (boards/<id>.json; default from tinyfw.toml)")
+    s.add_argument("--verbose", action="store_true", help="show the compiler commands")
+    s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("simulate", help="run the firmware in QEMU on recorded traces and compare with the host")
+    s.add_argument("--board", metavar="ID", help="board id (default from tinyfw.toml)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.add_argument("--split", choices=["test", "all"], default="all",
+                   help="recordings to run: the test split of training, or all (default)")
+    s.add_argument("--json", metavar="FILE", help="write the report as JSON")
+    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="per-run timeout (s)")
+    s.add_argument("--no-build", action="store_true", help="use the last build")
+    s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("verify", help="prove a model bit-exact on a board against TFLite Micro")
+    s.add_argument("--model", required=True, metavar="M", help="int8 .tflite model")
+    s.add_argument("--board", default="mps2_an386", metavar="ID", help="board id")
+    s.add_argument("--inputs", type=int, default=100, metavar="N", help="seeded random inputs")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    s.add_argument("--data", metavar="DIR", help="also run recorded windows from this dataset")
+    s.add_argument("--json", metavar="FILE", help="write the report as JSON")
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("inspect", help="print a model's graph: ops, shapes, quantization, MACs, arena")
+    s.add_argument("model", metavar="MODEL.tflite")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("boards", help="list the boards tinyfw knows")
+    s.set_defaults(func=cmd_boards)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except TinyfwError as e:
+        if args.debug:
+            raise
+        print(f"tinyfw: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_status
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("tinyfw: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug in tinyfw: still one line, but say so
+        if args.debug or os.environ.get("TINYFW_DEBUG") == "1":
+            raise
+        print(
+            f"tinyfw: internal error: {type(e).__name__}: {' '.join(str(e).split())} "
+            "(rerun with --debug for the traceback; please report it)",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
