@@ -1,0 +1,154 @@
+"""The reference: TensorFlow Lite Micro's own interpreter (the `tflite-micro` package).
+
+Never LiteRT's default (XNNPACK) path: it differs from TFLM by up to ~100 LSB. Intermediate
+tensors: `run_all()` uses a second interpreter created with
+`InterpreterConfig.kPreserveAllTensors` (the keyword is spelled `intrepreter_config` in the
+package) so that every tensor keeps its value after `invoke()`; `GetTensor(index, 0)` returns
+a dict with `tensor_data`. `operators()` lists each operator's builtin name and tensor indices,
+so a comparison can name the first operator whose output differs.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyfw.errors import InputError, ToolMissing
+
+# Arena for the interpreters: TFLM's default (10x the model) can be too small for tiny models
+# with all tensors preserved.
+_MIN_ARENA = 256 * 1024
+
+
+def _runtime() -> Any:
+    try:
+        from tflite_micro import runtime
+    except ImportError:
+        raise ToolMissing(
+            "the TFLite Micro oracle is missing: pip install tflite-micro "
+            "(pinned in requirements.txt; `make setup` installs it)"
+        ) from None
+    return runtime
+
+
+@dataclass(frozen=True)
+class OperatorInfo:
+    """One operator of the graph: position, builtin name, tensor indices."""
+
+    index: int
+    name: str
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TensorQuant:
+    shape: tuple[int, ...]
+    scale: float
+    zero_point: int
+
+
+class Oracle:
+    """TFLM interpreter over one int8 model (batch 1, one input, one output)."""
+
+    def __init__(self, tflite: bytes | Path) -> None:
+        rt = _runtime()
+        source = str(tflite) if isinstance(tflite, (str, Path)) else None
+        if isinstance(tflite, (str, Path)):
+            try:
+                tflite = Path(tflite).read_bytes()
+            except OSError as e:
+                raise InputError(f"cannot read: {e.strerror}", file=tflite) from None
+        self._bytes = bytes(tflite)
+        self._rt = rt
+        self._arena = max(10 * len(self._bytes), _MIN_ARENA)
+        if self._bytes[4:8] != b"TFL3":
+            raise InputError("not a .tflite model (no TFL3 identifier)", file=source)
+        try:
+            self._interp = rt.Interpreter.from_bytes(self._bytes, arena_size=self._arena)
+        except (RuntimeError, ValueError, TypeError, IndexError, struct.error) as e:
+            msg = " ".join(str(e).split())
+            raise InputError(f"TFLite Micro cannot load the model: {msg}", file=source) from None
+        self._all: Any = None
+        self.input = self._quant(self._interp.get_input_details(0))
+        self.output = self._quant(self._interp.get_output_details(0))
+        if self._interp.get_input_details(0)["dtype"] is not np.int8:
+            raise InputError(
+                "model input is not int8 (full int8 quantization expected)", file=source
+            )
+
+    @staticmethod
+    def _quant(details: dict[str, Any]) -> TensorQuant:
+        q = details["quantization_parameters"]
+        scales, zps = q["scales"], q["zero_points"]
+        return TensorQuant(
+            tuple(int(d) for d in details["shape"]),
+            float(scales[0]) if len(scales) else 0.0,
+            int(zps[0]) if len(zps) else 0,
+        )
+
+    def run(self, input_int8: np.ndarray) -> np.ndarray:
+        """One inference: int8 input (any shape with the input's size) -> int8 output, batch
+        dimension dropped (e.g. shape (n_classes,))."""
+        x = np.asarray(input_int8)
+        if x.dtype != np.int8:
+            raise ValueError(f"input must be int8, got {x.dtype}")
+        self._interp.set_input(x.reshape(self.input.shape), 0)
+        self._interp.invoke()
+        return np.array(self._interp.get_output(0), dtype=np.int8).reshape(self.output.shape[1:])
+
+    def run_batch(self, inputs: np.ndarray) -> np.ndarray:
+        """Inferences for a stack of inputs (N, ...) -> (N, *output shape without batch)."""
+        inputs = np.asarray(inputs)
+        out = np.empty((len(inputs), *self.output.shape[1:]), dtype=np.int8)
+        for i, x in enumerate(inputs):
+            out[i] = self.run(x)
+        return out
+
+    def run_all(self, input_int8: np.ndarray) -> dict[int, np.ndarray]:
+        """One inference keeping every tensor: {tensor index: value} (weights included)."""
+        if self._all is None:
+            self._all = self._rt.Interpreter.from_bytes(
+                self._bytes,
+                arena_size=self._arena,
+                intrepreter_config=self._rt.InterpreterConfig.kPreserveAllTensors,
+            )
+        x = np.asarray(input_int8)
+        if x.dtype != np.int8:
+            raise ValueError(f"input must be int8, got {x.dtype}")
+        self._all.set_input(x.reshape(self.input.shape), 0)
+        self._all.invoke()
+        n_tensors = len(self._model().subgraphs[0].tensors)
+        return {
+            i: np.array(self._all.GetTensor(i, 0)["tensor_data"]) for i in range(n_tensors)
+        }
+
+    def _model(self) -> Any:
+        return self._rt.convert_bytearray_to_object(bytearray(self._bytes))
+
+    def tensor_names(self) -> dict[int, str]:
+        """{tensor index: name as stored in the .tflite}."""
+        tensors = self._model().subgraphs[0].tensors
+        return {i: t.name.decode("utf-8", "replace") for i, t in enumerate(tensors)}
+
+    def operators(self) -> list[OperatorInfo]:
+        """The operators in execution order, with builtin names like `CONV_2D`."""
+        rt = self._rt
+        names = {v: k for k, v in vars(rt.schema_fb.BuiltinOperator).items() if k.isupper()}
+        m = self._model()
+        ops = []
+        for i, op in enumerate(m.subgraphs[0].operators):
+            code = rt.get_builtin_code_from_operator_code(m.operatorCodes[op.opcodeIndex])
+            ops.append(
+                OperatorInfo(
+                    i,
+                    names.get(code, str(code)),
+                    tuple(int(t) for t in op.inputs),
+                    tuple(int(t) for t in op.outputs),
+                )
+            )
+        return ops
