@@ -1,0 +1,340 @@
+"""tinyfw-arm builder: the SCons recipe PlatformIO runs for every tinyfw board.
+
+Everything board-specific comes from the board manifest `boards/<id>.json`:
+  build.cpu / build.fpu / build.float_abi -> -mcpu/-mfpu/-mfloat-abi
+  build.f_cpu, tinyfw.uart.*, tinyfw.timer.*, tinyfw.semihosting -> -DTINYFW_* for the C code
+  tinyfw.flash_origin + upload.maximum_size, tinyfw.ram_origin + upload.maximum_ram_size,
+  tinyfw.stack_size, tinyfw.handler_stack_size -> $BUILD_DIR/tinyfw_memory.ld
+  tinyfw.family -> which firmware/board/<family>/ drivers are compiled
+  tinyfw.qemu_machine / upload.protocol -> the `upload` target
+so a board constant is written once. Any of them can be overridden per run with PlatformIO's
+`board_<path>` options, e.g. `-O board_tinyfw.stack_size=32768`.
+
+Per-build choices: an environment variable wins over the platformio.ini option, which wins
+over the default (`pio run` of PlatformIO 6.2.0 has no `-O`, so tests and `tinyfw verify` use the
+environment variables, plus PLATFORMIO_BUILD_DIR for the output folder):
+  TINYFW_APP          custom_tinyfw_app         folder under firmware/ holding main() (app;
+                                                none = main comes from TINYFW_EXTRA_SRC)
+  TINYFW_GENERATED    custom_tinyfw_generated   folder of generated C, relative to the project
+                                                or absolute (firmware/generated; none = no
+                                                generated code)
+  TINYFW_EXTRA_SRC    custom_tinyfw_extra_src   an extra source folder, relative or absolute
+  TINYFW_ICOUNT_SHIFT custom_tinyfw_icount_shift  QEMU -icount shift of `-t upload` (6)
+  TINYFW_TIMEOUT_S    custom_tinyfw_timeout_s     QEMU timeout of `-t upload` (60)
+build_src_filter may use $TINYFW_APP and $TINYFW_BOARD_FAMILY; extra defines go in build_flags
+or PLATFORMIO_BUILD_FLAGS. Targets: default (ELF + .bin + .hex + map file), `size`, `upload`.
+"""
+
+import os
+import sys
+
+from SCons.Script import (  # pylint: disable=import-error
+    COMMAND_LINE_TARGETS,
+    AlwaysBuild,
+    Builder,
+    Default,
+    DefaultEnvironment,
+)
+
+env = DefaultEnvironment()
+TOOLCHAIN_PREFIX = "arm-none-eabi-"
+APT_HINT = (
+    "install it with `make setup` or "
+    "`apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm`"
+)
+
+
+def fail(message, status=1):
+    sys.stderr.write("tinyfw: error: %s\n" % message)
+    env.Exit(status)
+
+
+if "BOARD" not in env:
+    fail("platformio.ini: set `board = <id>` (a file boards/<id>.json) in the environment")
+
+board = env.BoardConfig()
+board_file = board.manifest_path
+project_dir = env.subst("$PROJECT_DIR")
+src_dir = env.subst("$PROJECT_SRC_DIR")
+board_layer_dir = os.path.join(src_dir, "board")
+
+
+def manifest(path, kind=str):
+    """A required manifest field, converted; errors name the file and the field."""
+    try:
+        value = board.get(path)
+    except KeyError:
+        fail("%s: %s: missing" % (board_file, path), 2)
+    try:
+        if kind is int:
+            return int(value, 0) if isinstance(value, str) else int(value)
+        if kind is bool:
+            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+        return kind(value)
+    except (TypeError, ValueError):
+        fail("%s: %s: %r is not a valid %s" % (board_file, path, value, kind.__name__), 2)
+    return None
+
+
+def project_option(name, default):
+    """Environment variable TINYFW_<NAME> (name without custom_tinyfw_), else the option."""
+    envvar = "TINYFW_" + name[len("custom_tinyfw_"):].upper()
+    value = os.environ.get(envvar, "").strip()
+    if value:
+        return value
+    value = env.GetProjectOption(name, default)
+    return default if value is None else str(value).strip()
+
+
+def project_path(value):
+    """Project options name folders relative to the project (or absolutely)."""
+    if value.lower() in ("", "none"):
+        return None
+    return os.path.normpath(os.path.join(project_dir, os.path.expanduser(value)))
+
+
+# --- the board ------------------------------------------------------------------------------
+
+family = manifest("tinyfw.family")
+family_dir = os.path.join(board_layer_dir, family)
+if not os.path.isdir(family_dir):
+    fail("%s: tinyfw.family: no driver folder %s" % (board_file, family_dir), 2)
+cpu = manifest("build.cpu")
+float_abi = board.get("build.float_abi", "soft")
+machine_flags = ["-mcpu=%s" % cpu, "-mthumb", "-mfloat-abi=%s" % float_abi]
+if float_abi != "soft":
+    machine_flags.append("-mfpu=%s" % manifest("build.fpu"))
+
+flash_origin = manifest("tinyfw.flash_origin", int)
+flash_size = manifest("upload.maximum_size", int)
+ram_origin = manifest("tinyfw.ram_origin", int)
+ram_size = manifest("upload.maximum_ram_size", int)
+stack_size = manifest("tinyfw.stack_size", int)
+handler_stack_size = manifest("tinyfw.handler_stack_size", int)
+if stack_size % 8 or handler_stack_size % 8:
+    fail("%s: tinyfw.stack_size and tinyfw.handler_stack_size must be multiples of 8" % board_file, 2)
+
+board_defines = [
+    ("TINYFW_BOARD_ID", env.StringifyMacro(env.subst("$BOARD"))),
+    ("TINYFW_CPU_CLOCK_HZ", "%uu" % int(str(manifest("build.f_cpu")).rstrip("lLuU"))),
+    ("F_CPU", manifest("build.f_cpu")),
+    ("TINYFW_UART_BASE", "0x%08Xu" % manifest("tinyfw.uart.base", int)),
+    ("TINYFW_UART_CLOCK_HZ", "%uu" % manifest("tinyfw.uart.clock_hz", int)),
+    ("TINYFW_UART_BAUD", "%uu" % manifest("tinyfw.uart.baud", int)),
+    ("TINYFW_TIMER_BASE", "0x%08Xu" % manifest("tinyfw.timer.base", int)),
+    ("TINYFW_TIMER_CLOCK_HZ", "%uu" % manifest("tinyfw.timer.clock_hz", int)),
+    ("TINYFW_SEMIHOSTING", 1 if manifest("tinyfw.semihosting", bool) else 0),
+]
+
+# --- toolchain and flags --------------------------------------------------------------------
+
+if not env.WhereIs(TOOLCHAIN_PREFIX + "gcc"):
+    fail("%sgcc not found on PATH; %s" % (TOOLCHAIN_PREFIX, APT_HINT), 3)
+
+env.Replace(
+    AR=TOOLCHAIN_PREFIX + "gcc-ar",
+    AS=TOOLCHAIN_PREFIX + "as",
+    CC=TOOLCHAIN_PREFIX + "gcc",
+    CXX=TOOLCHAIN_PREFIX + "g++",
+    GDB=TOOLCHAIN_PREFIX + "gdb",
+    OBJCOPY=TOOLCHAIN_PREFIX + "objcopy",
+    RANLIB=TOOLCHAIN_PREFIX + "gcc-ranlib",
+    SIZETOOL=TOOLCHAIN_PREFIX + "size",
+    ARFLAGS=["rc"],
+    PROGNAME="firmware",
+    PROGSUFFIX=".elf",
+    # flash = everything stored in the image; RAM = .data + .bss + both stack reservations
+    SIZECHECKCMD="$SIZETOOL -A -d $SOURCES",
+    SIZEPROGREGEXP=(
+        r"^(?:\.isr_vector|\.text|\.rodata|\.ARM\.extab|\.ARM\.exidx|\.init_array|\.data)"
+        r"\s+(\d+).*"
+    ),
+    SIZEDATAREGEXP=r"^(?:\.data|\.bss|\.stack|\.handler_stack)\s+(\d+).*",
+    SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
+)
+
+memory_ld = os.path.join(env.subst("$BUILD_DIR"), "tinyfw_memory.ld")
+ldscript = board.get("build.ldscript")
+if not os.path.isabs(ldscript):
+    in_project = os.path.join(project_dir, ldscript)
+    ldscript = in_project if os.path.isfile(in_project) else os.path.join(board_layer_dir, ldscript)
+if not os.path.isfile(ldscript):
+    fail("%s: build.ldscript: %s not found" % (board_file, ldscript), 2)
+env.Replace(LDSCRIPT_PATH=ldscript)
+
+env.Append(
+    ASFLAGS=machine_flags,
+    ASPPFLAGS=["-x", "assembler-with-cpp"],
+    CFLAGS=["-std=c11"],
+    CCFLAGS=machine_flags
+    + [
+        "-O2",
+        "-g",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-fno-common",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+    ],
+    CPPDEFINES=board_defines,
+    LINKFLAGS=machine_flags
+    + [
+        "-nostartfiles",
+        "--specs=nano.specs",
+        "--specs=nosys.specs",
+        "-Wl,--gc-sections",
+        "-Wl,-Map,${BUILD_DIR}/${PROGNAME}.map",
+        "-Wl,--print-memory-usage",
+        "-L${BUILD_DIR}",
+    ],
+    LIBS=["c", "m", "gcc"],
+)
+
+
+def write_memory_ld():
+    """$BUILD_DIR/tinyfw_memory.ld from the manifest (rewritten only when it changes)."""
+    text = (
+        "/* Generated by platform/tinyfw-arm/builder/main.py from %s. Do not edit. */\n"
+        "MEMORY\n{\n"
+        "    FLASH (rx)  : ORIGIN = 0x%08X, LENGTH = %d\n"
+        "    RAM   (rwx) : ORIGIN = 0x%08X, LENGTH = %d\n"
+        "}\n"
+        "__stack_size = %d;\n"
+        "__handler_stack_size = %d;\n"
+    ) % (
+        os.path.relpath(board_file, project_dir),
+        flash_origin,
+        flash_size,
+        ram_origin,
+        ram_size,
+        stack_size,
+        handler_stack_size,
+    )
+    os.makedirs(os.path.dirname(memory_ld), exist_ok=True)
+    old = None
+    if os.path.isfile(memory_ld):
+        with open(memory_ld, encoding="utf-8") as fp:
+            old = fp.read()
+    if old != text:
+        with open(memory_ld, "w", encoding="utf-8") as fp:
+            fp.write(text)
+
+
+write_memory_ld()
+
+# --- sources --------------------------------------------------------------------------------
+
+app = project_option("custom_tinyfw_app", "app").strip("/")
+if app.lower() == "none":
+    app = ".tinyfw-no-app"  # a name the source filter matches nowhere
+elif os.path.isabs(app) or ".." in app.split("/") or not os.path.isdir(os.path.join(src_dir, app)):
+    fail("custom_tinyfw_app: %r is not a folder under %s" % (app, src_dir), 2)
+generated_dir = project_path(project_option("custom_tinyfw_generated", "firmware/generated"))
+extra_dir = project_path(project_option("custom_tinyfw_extra_src", "none"))
+if extra_dir and not os.path.isdir(extra_dir):
+    fail("custom_tinyfw_extra_src: %s is not a folder" % extra_dir, 2)
+
+env.Replace(TINYFW_APP=app, TINYFW_BOARD_FAMILY=family)
+if not env.get("SRC_FILTER"):
+    env.Replace(
+        SRC_FILTER=[
+            "+<$TINYFW_APP/>",
+            "+<kernels/>",
+            "+<board/common/>",
+            "+<board/$TINYFW_BOARD_FAMILY/>",
+            "+<user/>",
+        ]
+    )
+
+include_dirs = [board_layer_dir, os.path.join(src_dir, "kernels"), os.path.join(src_dir, app)]
+include_dirs.append(os.path.join(src_dir, "user"))
+if generated_dir and os.path.isdir(generated_dir):
+    include_dirs.insert(0, generated_dir)
+    # inside firmware/ or not, it is built here (the src filter never names it)
+    env.BuildSources(os.path.join("$BUILD_DIR", "generated"), generated_dir)
+if extra_dir:
+    include_dirs.insert(0, extra_dir)
+    env.BuildSources(os.path.join("$BUILD_DIR", "extra"), extra_dir)
+env.Append(CPPPATH=[d for d in include_dirs if os.path.isdir(d)])
+
+# --- targets --------------------------------------------------------------------------------
+
+env.Append(
+    BUILDERS=dict(
+        ElfToBin=Builder(
+            action=env.VerboseAction("$OBJCOPY -O binary $SOURCES $TARGET", "Building $TARGET"),
+            suffix=".bin",
+        ),
+        ElfToHex=Builder(
+            action=env.VerboseAction("$OBJCOPY -O ihex $SOURCES $TARGET", "Building $TARGET"),
+            suffix=".hex",
+        ),
+    )
+)
+
+target_elf = env.BuildProgram()
+env.Depends(target_elf, [memory_ld, ldscript])
+target_bin = env.ElfToBin(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
+target_hex = env.ElfToHex(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
+env.Depends(target_hex, target_bin)
+AlwaysBuild(env.Alias("nobuild", target_elf))
+Default([env.Alias("buildprog", [target_elf, target_bin, target_hex])])
+
+target_size = env.Alias(
+    "size", target_elf, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE")
+)
+env.Depends(target_size, "checkprogsize")
+AlwaysBuild(target_size)
+
+
+def run_in_qemu(target, source, env):  # pylint: disable=unused-argument,redefined-outer-name
+    """`upload` on a simulated board: run the ELF in QEMU through sim/qemu.py."""
+    sys.path.insert(0, project_dir)
+    try:
+        from sim.boards import board_from_manifest  # pylint: disable=import-outside-toplevel
+        from sim.qemu import run_elf  # pylint: disable=import-outside-toplevel
+        from tinyfw.errors import TinyfwError  # pylint: disable=import-outside-toplevel
+    except ImportError as exc:
+        sys.stderr.write("tinyfw: error: cannot import sim/qemu.py from %s: %s\n" % (project_dir, exc))
+        return 1
+    try:
+        result = run_elf(
+            os.path.abspath(str(source[0])),
+            board_from_manifest(board_file),
+            args=list(env.get("PROGRAM_ARGS") or []),
+            cwd=project_dir,
+            timeout_s=float(project_option("custom_tinyfw_timeout_s", "60")),
+            icount_shift=int(project_option("custom_tinyfw_icount_shift", "6")),
+        )
+    except TinyfwError as exc:
+        sys.stderr.write("tinyfw: error: %s\n" % exc.one_line())
+        return getattr(exc, "exit_status", 1)
+    sys.stdout.write(result.raw_uart.decode("utf-8", errors="replace"))
+    if result.stderr.strip():
+        sys.stderr.write(result.stderr)
+    if result.timed_out:
+        sys.stderr.write("tinyfw: error: %s\n" % result.stderr.strip().splitlines()[-1])
+        return 1
+    print("QEMU exit status %d (%.2f s)" % (result.exit_code, result.wall_s))
+    return result.exit_code
+
+
+upload_protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "qemu")
+if upload_protocol == "qemu":
+    upload_actions = [env.VerboseAction(run_in_qemu, "Running $SOURCE in QEMU")]
+    env.Replace(UPLOAD_PORT="qemu-system-arm -M %s" % board.get("tinyfw.qemu_machine"))
+elif upload_protocol == "pyocd":
+    env.Replace(
+        UPLOADER="pyocd",
+        UPLOADERFLAGS=["load", "--target", board.get("upload.pyocd_target", "cortex_m")],
+        UPLOADCMD="$UPLOADER $UPLOADERFLAGS $SOURCE",
+    )
+    upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
+elif upload_protocol == "custom":
+    upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
+else:
+    if "upload" in COMMAND_LINE_TARGETS:
+        fail("upload_protocol %r: use qemu, pyocd or custom" % upload_protocol, 2)
+    upload_actions = []
+AlwaysBuild(env.Alias("upload", target_elf, upload_actions))
