@@ -23,6 +23,19 @@ MAX_TENSOR_BYTES = 16 * 1024 * 1024  # per tensor
 MAX_RANK = 8
 MAX_TENSORS = 100_000
 MAX_OPS = 100_000
+MAX_ELEMENTS = MAX_TENSOR_BYTES  # per tensor, also for types without a byte size (int4, string)
+MAX_INT_VECTOR = 65_536  # entries in one int vector (shapes, op inputs, per-channel quantization)
+# Zero points must be representable in the tensor's own type (TFLite's quantization contract);
+# every other type still needs one that fits the int32 the kernels compute with.
+_ZP_RANGE = {
+    "int8": (-128, 127),
+    "uint8": (0, 255),
+    "int16": (-32768, 32767),
+    "uint16": (0, 65535),
+    "int4": (-8, 7),
+    "uint4": (0, 15),
+}
+_INT32 = (-(2**31), 2**31 - 1)
 
 
 class _Malformed(Exception):
@@ -139,19 +152,25 @@ class _Table:
         self.buf._check(v + 4, n * elem_size, what)
         return v + 4, n
 
-    def ints(self, slot: int, what: str, fmt: str = "i") -> list[int] | None:
+    def ints(
+        self, slot: int, what: str, fmt: str = "i", limit: int = MAX_INT_VECTOR
+    ) -> list[int] | None:
         size = struct.calcsize("<" + fmt)
         vec = self.vector(slot, size, what)
         if vec is None:
             return None
         start, n = vec
+        if n > limit:
+            raise _Malformed(f"{what}: {n} entries is more than {limit}")
         return list(struct.unpack_from(f"<{n}{fmt}", self.buf.data, start))
 
-    def floats(self, slot: int, what: str) -> list[float] | None:
+    def floats(self, slot: int, what: str, limit: int = MAX_INT_VECTOR) -> list[float] | None:
         vec = self.vector(slot, 4, what)
         if vec is None:
             return None
         start, n = vec
+        if n > limit:
+            raise _Malformed(f"{what}: {n} entries is more than {limit}")
         return list(struct.unpack_from(f"<{n}f", self.buf.data, start))
 
     def string(self, slot: int, what: str) -> str | None:
@@ -379,7 +398,7 @@ def _read_tensor(
         )
     numel = math.prod(shape)
     nbytes = numel * itemsize
-    if nbytes > MAX_TENSOR_BYTES:
+    if nbytes > MAX_TENSOR_BYTES or numel > MAX_ELEMENTS:
         raise InputError(
             f"shape {shape} needs {nbytes} B, more than the {MAX_TENSOR_BYTES // (1024 * 1024)} "
             "MiB tinyfw allows for one tensor",
@@ -406,6 +425,14 @@ def _read_tensor(
                         f"scale {s!r} is not a positive finite number",
                         file=where,
                         field=f"{label} quantization.scale",
+                    )
+            zlo, zhi = _ZP_RANGE.get(dtype, _INT32)
+            for z in zps:
+                if not zlo <= z <= zhi:
+                    raise InputError(
+                        f"zero point {z} is outside the {dtype} range [{zlo}, {zhi}]",
+                        file=where,
+                        field=f"{label} quantization.zero_point",
                     )
             if len(scales) > 1 and not (0 <= axis < max(len(shape), 1)):
                 raise InputError(
