@@ -100,13 +100,13 @@ def _get(data: dict[str, Any], path: str, file: Path, default: Any = _MISSING) -
 def _int(data: dict[str, Any], path: str, file: Path, default: Any = _MISSING) -> int:
     value = _get(data, path, file, default)
     try:
-        if isinstance(value, bool):
-            raise ValueError
         if isinstance(value, str):
             return int(value.rstrip("lLuU"), 0)
-        return int(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{value!r} is not an integer", file=file, field=path) from None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    except ValueError:
+        pass
+    raise InputError(f"{value!r} is not an integer", file=file, field=path)
 
 
 def _str(data: dict[str, Any], path: str, file: Path, default: Any = _MISSING) -> str:
@@ -135,13 +135,19 @@ def board_from_manifest(path: Path) -> BoardInfo:
         raise InputError("a board manifest is a JSON object", file=path)
     float_abi = _str(data, "build.float_abi", path, "soft")
     if float_abi not in ("soft", "softfp", "hard"):
-        raise InputError(f"{float_abi!r}: use soft, softfp or hard", file=path, field="build.float_abi")
+        raise InputError(
+            f"{float_abi!r}: use soft, softfp or hard", file=path, field="build.float_abi"
+        )
     qemu = _get(data, "tinyfw.qemu_machine", path, None)
     if qemu is not None and (not isinstance(qemu, str) or not qemu):
-        raise InputError(f"{qemu!r} is not a QEMU machine name", file=path, field="tinyfw.qemu_machine")
+        raise InputError(
+            f"{qemu!r} is not a QEMU machine name", file=path, field="tinyfw.qemu_machine"
+        )
     semihosting = _get(data, "tinyfw.semihosting", path, qemu is not None)
     if not isinstance(semihosting, bool):
-        raise InputError(f"{semihosting!r}: use true or false", file=path, field="tinyfw.semihosting")
+        raise InputError(
+            f"{semihosting!r}: use true or false", file=path, field="tinyfw.semihosting"
+        )
     uart = UartInfo(
         kind=_str(data, "tinyfw.uart.kind", path),
         base=_int(data, "tinyfw.uart.base", path),

@@ -9,6 +9,7 @@ Board-independent rules (they hold for firmware/board/common/cortexm.ld):
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,48 +40,49 @@ class ElfSizes:
         return self.ram_static + self.stack_reserved
 
 
-def _open(elf: Path) -> tuple[object, ELFFile]:
+def _read(elf: Path) -> bytes:
     try:
-        fp = open(elf, "rb")
+        return elf.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the firmware: {exc.strerror}", file=elf) from None
+
+
+def _elf(elf: Path) -> ELFFile:
     try:
-        return fp, ELFFile(fp)
+        return ELFFile(io.BytesIO(_read(elf)))
     except ELFError as exc:
-        fp.close()
         raise InputError(f"not an ELF file: {exc}", file=elf) from None
 
 
 def elf_sizes(elf: Path | str) -> ElfSizes:
     """Flash / RAM use of an ELF (see the module docstring for what counts where)."""
     elf = Path(elf)
-    fp, f = _open(elf)
-    with fp:  # type: ignore[attr-defined]
-        flash = ram = stack = code = rodata = data = bss = 0
-        sections: dict[str, int] = {}
-        for sec in f.iter_sections():
-            flags = sec["sh_flags"]
-            if not flags & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
-                continue
-            size = sec["sh_size"]
-            sections[sec.name] = size
-            has_bits = sec["sh_type"] != "SHT_NOBITS"
-            writable = bool(flags & SH_FLAGS.SHF_WRITE)
-            if sec.name in STACK_SECTIONS:
-                stack += size
-                continue
+    f = _elf(elf)
+    flash = ram = stack = code = rodata = data = bss = 0
+    sections: dict[str, int] = {}
+    for sec in f.iter_sections():
+        flags = sec["sh_flags"]
+        if not flags & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
+            continue
+        size = sec["sh_size"]
+        sections[sec.name] = size
+        has_bits = sec["sh_type"] != "SHT_NOBITS"
+        writable = bool(flags & SH_FLAGS.SHF_WRITE)
+        if sec.name in STACK_SECTIONS:
+            stack += size
+            continue
+        if has_bits:
+            flash += size
+        if writable:
+            ram += size
             if has_bits:
-                flash += size
-            if writable:
-                ram += size
-                if has_bits:
-                    data += size
-                else:
-                    bss += size
-            elif flags & SH_FLAGS.SHF_EXECINSTR or sec.name == ".isr_vector":
-                code += size
-            elif has_bits:
-                rodata += size
+                data += size
+            else:
+                bss += size
+        elif flags & SH_FLAGS.SHF_EXECINSTR or sec.name == ".isr_vector":
+            code += size
+        elif has_bits:
+            rodata += size
     return ElfSizes(flash, ram, stack, code, rodata, data, bss, sections)
 
 
@@ -91,18 +93,17 @@ def symbol_sizes(elf: Path | str, prefix: str | None = None) -> dict[str, int]:
     prefix for its weights). Same-named static symbols from different files are added up.
     """
     elf = Path(elf)
-    fp, f = _open(elf)
+    f = _elf(elf)
     sizes: dict[str, int] = {}
-    with fp:  # type: ignore[attr-defined]
-        symtab = f.get_section_by_name(".symtab")
-        if not isinstance(symtab, SymbolTableSection):
-            raise InputError("the ELF has no symbol table (stripped?)", file=elf)
-        for sym in symtab.iter_symbols():
-            if sym["st_info"]["type"] not in ("STT_FUNC", "STT_OBJECT") or sym["st_size"] == 0:
-                continue
-            if sym["st_shndx"] in ("SHN_UNDEF", "SHN_ABS"):
-                continue
-            if prefix is not None and not sym.name.startswith(prefix):
-                continue
-            sizes[sym.name] = sizes.get(sym.name, 0) + sym["st_size"]
+    symtab = f.get_section_by_name(".symtab")
+    if not isinstance(symtab, SymbolTableSection):
+        raise InputError("the ELF has no symbol table (stripped?)", file=elf)
+    for sym in symtab.iter_symbols():
+        if sym["st_info"]["type"] not in ("STT_FUNC", "STT_OBJECT") or sym["st_size"] == 0:
+            continue
+        if sym["st_shndx"] in ("SHN_UNDEF", "SHN_ABS"):
+            continue
+        if prefix is not None and not sym.name.startswith(prefix):
+            continue
+        sizes[sym.name] = sizes.get(sym.name, 0) + sym["st_size"]
     return dict(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -29,10 +29,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tinyfw.errors import InputError, ToolMissing
 
@@ -138,7 +139,7 @@ def split_uart(raw: bytes) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _resolve_board(board: str | BoardInfo) -> BoardInfo:
@@ -291,7 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--icount-shift", type=int, default=6)
     ns = p.parse_args(argv)
     try:
-        r = run_elf(ns.elf, ns.board, args=ns.args, timeout_s=ns.timeout, icount_shift=ns.icount_shift)
+        r = run_elf(
+            ns.elf, ns.board, args=ns.args, timeout_s=ns.timeout, icount_shift=ns.icount_shift
+        )
     except (InputError, ToolMissing) as exc:
         print(f"tinyfw: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_status

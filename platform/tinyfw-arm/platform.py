@@ -28,11 +28,11 @@ class TinyfwarmPlatform(PlatformBase):
             "optional": False,
         }
 
-    def configure_default_packages(self, options, targets):  # noqa: D102 (PlatformIO API)
+    def configure_default_packages(self, options, targets):
         self._use_scons_shim()
         return super().configure_default_packages(options, targets)
 
-    def run(self, variables, targets, silent, verbose, jobs):  # noqa: D102 (PlatformIO API)
+    def run(self, variables, targets, silent, verbose, jobs):
         # `pio run -t clean` skips package installation; install the link here so SCons is
         # found locally instead of PlatformIO asking its registry (which stalls ~61 s, then fails).
         self._use_scons_shim()
