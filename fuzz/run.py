@@ -1,6 +1,7 @@
 """Coverage-guided fuzzing of tinyfw's untrusted-input readers with atheris (libFuzzer for Python).
 
     .venv/bin/python fuzz/run.py tflite -max_total_time=600      # the .tflite reader + codegen
+    .venv/bin/python fuzz/run.py tflite_struct -max_total_time=600   # structural edits of a model
     .venv/bin/python fuzz/run.py csv -max_total_time=120         # the trace CSV reader
     .venv/bin/python fuzz/run.py config -max_total_time=120      # the tinyfw.toml parser
 
@@ -34,6 +35,7 @@ with atheris.instrument_imports(include=["tinyfw"]):
 
 TARGETS = {
     "tflite": targets.tflite_target,
+    "tflite_struct": targets.tflite_struct_target,
     "csv": targets.csv_target,
     "config": targets.config_target,
 }
@@ -51,6 +53,8 @@ def main() -> None:
     corpus.mkdir(parents=True, exist_ok=True)
     crashes.mkdir(parents=True, exist_ok=True)
     seeds = [HERE / "seeds" / name, ROOT / "tests" / "bad_inputs" / "fuzz" / name]
+    if name == "tflite_struct":
+        seeds = []
     if name == "tflite":
         seeds += [ROOT / "tests" / "bad_inputs" / "models", SHARED_BENCH]
     opts = [a for a in sys.argv[2:]]

@@ -48,6 +48,16 @@ def tflite_target(data: bytes) -> None:
         pass
 
 
+def tflite_struct_target(data: bytes) -> None:
+    """Well-formed flatbuffers with wrong meaning: the benchmark model after structural edits
+    chosen by `data` (fuzz/tflite_edit.py), then the same path as tflite_target."""
+    from tflite_edit import edited_from_bytes
+
+    model = edited_from_bytes(data)
+    if model is not None:
+        tflite_target(model)
+
+
 def csv_target(data: bytes, config: Config | None = None) -> None:
     """One trace file through the strict CSV reader, with the project's columns and range."""
     d = (config or Config()).data

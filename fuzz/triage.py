@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import targets  # noqa: E402
 
-TARGETS = {"tflite": targets.tflite_target, "csv": targets.csv_target, "config": targets.config_target}
+TARGETS = {"tflite": targets.tflite_target, "tflite_struct": targets.tflite_struct_target, "csv": targets.csv_target, "config": targets.config_target}
 
 
 def main() -> None:
