@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyfw.codegen import emit
-from tinyfw.codegen.ir import Graph, Tensor
+from tinyfw.codegen.ir import Graph, Op, Tensor
 from tinyfw.codegen.lowering import LowerContext, Lowered, load_lowerings
 from tinyfw.codegen.planner import Plan, plan_arena
 from tinyfw.codegen.tflite_reader import read_model
@@ -42,28 +42,90 @@ class ModelCode:
 _CSIZE = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4}
 
 
+def _consumers(graph: Graph, t: int) -> list[Op]:
+    return [op for op in graph.ops if t in op.inputs]
+
+
+def _producer(graph: Graph, t: int) -> Op | None:
+    return next((op for op in graph.ops if t in op.outputs), None)
+
+
+def _check_model_types(graph: Graph) -> None:
+    """Reject float, hybrid and int16 models with one line that says how to re-convert."""
+    full_int8 = "re-convert with full int8: representative_dataset + TFLITE_BUILTINS_INT8"
+    for op in graph.ops:
+        ins = [graph.tensors[i] for i in op.inputs if i >= 0]
+        float_acts = [t for t in ins if t.dtype == "float32" and not t.is_const]
+        int8_consts = [t for t in ins if t.dtype == "int8" and t.is_const]
+        float_consts = [t for t in ins if t.dtype == "float32" and t.is_const]
+        if op.opcode == "QUANTIZE" and len(ins) == 1 and ins[0].index in graph.inputs:
+            continue
+        if float_acts and int8_consts:
+            raise InputError(
+                f"is a hybrid (dynamic-range) quantized op: float32 activations "
+                f"({float_acts[0].describe()}) with int8 weights ({int8_consts[0].describe()}); "
+                f"{full_int8}",
+                file=graph.where,
+                field=op.describe(),
+            )
+        if float_acts or float_consts:
+            t = (float_acts or float_consts)[0]
+            raise InputError(
+                f"computes in float32 ({t.describe()}): this is a float model; {full_int8}",
+                file=graph.where,
+                field=op.describe(),
+            )
+    for t in list(graph.inputs) + list(graph.outputs):
+        tensor = graph.tensors[t]
+        if tensor.dtype == "int16":
+            raise InputError(
+                "is int16: int16 activations (16x8 quantization) are not supported; re-convert "
+                "with int8 activations (TFLITE_BUILTINS_INT8, inference_input_type=tf.int8)",
+                file=graph.where,
+                field=f"{'input' if t in graph.inputs else 'output'} {tensor.describe()}",
+            )
+
+
 def lower_graph(graph: Graph, prefix: str = "model") -> list[Lowered]:
-    """Lower every op; the first unsupported op or type raises InputError (nothing written)."""
+    """Lower every op; the first unsupported op or type raises InputError (nothing written).
+
+    Model inputs and outputs are int8; the only float allowed is at the boundary: a float32
+    model input read only by QUANTIZE ops, a float32 model output written by DEQUANTIZE.
+    """
     table = load_lowerings()
     ctx = LowerContext(graph, prefix)
     if not graph.inputs or not graph.outputs:
         raise InputError("the model has no inputs or no outputs", file=graph.where)
+    _check_model_types(graph)
     for t in list(graph.inputs) + list(graph.outputs):
         tensor = graph.tensors[t]
-        if tensor.dtype != "int8":
-            raise InputError(
-                f"is {tensor.dtype}; tinyfw needs int8 model inputs and outputs (re-convert with "
-                "inference_input_type=tf.int8 and inference_output_type=tf.int8)",
-                file=graph.where,
-                field=f"{'input' if t in graph.inputs else 'output'} {tensor.describe()}",
-            )
+        is_input = t in graph.inputs
+        if tensor.dtype == "int8":
+            continue
+        if tensor.dtype == "float32":
+            if is_input and t not in graph.outputs:
+                users = _consumers(graph, t)
+                if users and all(op.opcode == "QUANTIZE" for op in users):
+                    continue
+            elif not is_input:
+                producer = _producer(graph, t)
+                if producer is not None and producer.opcode == "DEQUANTIZE":
+                    continue
+        raise InputError(
+            f"is {tensor.dtype}; tinyfw needs int8 model inputs and outputs, or float32 ones "
+            "that only a QUANTIZE reads / a DEQUANTIZE writes (re-convert with "
+            "inference_input_type=tf.int8 and inference_output_type=tf.int8)",
+            file=graph.where,
+            field=f"{'input' if is_input else 'output'} {tensor.describe()}",
+        )
     lowered = []
     for op in graph.ops:
         fn = table.get(op.opcode)
         if fn is None:
             supported = ", ".join(sorted(table))
             raise InputError(
-                f"is not supported by tinyfw (supported: {supported})",
+                f"is not supported by tinyfw; replace it in the model with supported ops "
+                f"({supported})",
                 file=graph.where,
                 field=op.describe(),
             )

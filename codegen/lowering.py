@@ -86,6 +86,11 @@ class LowerContext:
                     "; re-convert with full int8: representative_dataset + "
                     "TFLITE_BUILTINS_INT8 and int8 input/output types"
                 )
+            elif t.dtype == "int16" and "int8" in dtypes:
+                hint = (
+                    "; int16 activations (16x8 quantization) are not supported here: "
+                    "re-convert with int8 activations (TFLITE_BUILTINS_INT8)"
+                )
             raise self.error(
                 op, f"{t.describe()} is {t.dtype}; tinyfw supports {'/'.join(dtypes)} here{hint}"
             )

@@ -100,3 +100,39 @@ def quantize_value(real: float, scale: float, zero_point: int, qmin: int = -128,
     """TFLite's float -> int8 quantization of one constant: round half away, clamp."""
     q = round_half_away(real / scale) + zero_point
     return max(qmin, min(qmax, q))
+
+
+def frexp_multiplier(real: float) -> tuple[int, int]:
+    """TFLM LOGISTIC/TANH Prepare: q, shift = frexp(real); multiplier = round(q * 2^31).
+
+    No 2^31 fix-up (TFLM has none there); raises if the mantissa rounds up to 2^31.
+    """
+    if real <= 0.0:
+        raise ValueError(f"multiplier {real!r} must be positive")
+    q, shift = math.frexp(real)
+    m = round_half_away(q * (1 << 31))
+    if m > INT32_MAX:
+        raise ValueError(f"multiplier {real!r} cannot be quantized")
+    return int(m), int(shift)
+
+
+def downscale_int32_to_int16_multiplier(m: int) -> int:
+    """TFLM DownScaleInt32ToInt16Multiplier: round an int32 Q31 multiplier to int16 Q15."""
+    if m < 0:
+        raise ValueError(f"multiplier {m} must be non-negative")
+    if m >= INT32_MAX - (1 << 15):
+        return 32767
+    return (m + (1 << 15)) >> 16
+
+
+def float32_bits(x: float) -> int:
+    """The IEEE-754 bits of float32(x) as a signed int32 (how float constants reach C)."""
+    return int(np.array([x], dtype="<f4").view("<i4")[0])
+
+
+def quantize_value_f32(value: float, scale: float, zero_point: int, qmin: int = -128,
+                       qmax: int = 127) -> int:
+    """TFLM FloatToQuantizedType / Quantize: round(float32(value) / float32(scale)) computed in
+    float32, plus the zero point, clamped."""
+    q = round_half_away(float(np.float32(value) / np.float32(scale))) + zero_point
+    return max(qmin, min(qmax, q))

@@ -1,4 +1,4 @@
-"""MAX_POOL_2D lowering -> tfw_max_pool2d_s8."""
+"""MAX_POOL_2D -> tfw_max_pool2d_s8, AVERAGE_POOL_2D -> tfw_avg_pool2d_s8."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tinyfw.codegen.lowering import (
     compute_padding,
     shape4,
 )
+from tinyfw.codegen.ops._util import same_quant_tflm
 
 
 def pool_params(op: Op, ctx: LowerContext) -> dict:
@@ -57,7 +58,7 @@ def lower_max_pool2d(op: Op, ctx: LowerContext) -> Lowered:
     params = pool_params(op, ctx)
     x = ctx.tensor(op.inputs[0])
     y = ctx.tensor(op.outputs[0])
-    if x.quant != y.quant:
+    if not same_quant_tflm(x, y):
         raise ctx.error(op, "input and output quantization must be equal (TFLite requires it)")
     return Lowered(
         op=op,
@@ -70,4 +71,32 @@ def lower_max_pool2d(op: Op, ctx: LowerContext) -> Lowered:
     )
 
 
-OPS = {"MAX_POOL_2D": lower_max_pool2d}
+def lower_avg_pool2d(op: Op, ctx: LowerContext) -> Lowered:
+    params = pool_params(op, ctx)
+    x = ctx.tensor(op.inputs[0])
+    y = ctx.tensor(op.outputs[0])
+    if not same_quant_tflm(x, y):
+        raise ctx.error(op, "input and output quantization must be equal (TFLite requires it)")
+    # TFLM's AveragePool fails on a window that lies wholly in the padding; never write one.
+    for out_size, in_size, f, s, pad in (
+        (params["output"]["h"], params["input"]["h"], params["filter_h"], params["stride_h"],
+         params["pad_h"]),
+        (params["output"]["w"], params["input"]["w"], params["filter_w"], params["stride_w"],
+         params["pad_w"]),
+    ):
+        for o in range(out_size):
+            start = o * s - pad
+            if min(f, in_size - start) <= max(0, -start):
+                raise ctx.error(op, f"pooling window {o} lies wholly in the padding")
+    return Lowered(
+        op=op,
+        kernel="tfw_avg_pool2d_s8",
+        header="tfw_avg_pool2d_s8.h",
+        params_type="tfw_pool2d_params",
+        params=params,
+        args=[Arg("tensor", tensor=x.index, const=True), Arg("tensor", tensor=y.index)],
+        note=f"{params['filter_h']}x{params['filter_w']} stride {params['stride_h']}x{params['stride_w']}",
+    )
+
+
+OPS = {"MAX_POOL_2D": lower_max_pool2d, "AVERAGE_POOL_2D": lower_avg_pool2d}

@@ -143,4 +143,30 @@ static inline int32_t tfw_fp_reciprocal(int32_t x, int32_t x_integer_digits, int
     return tfw_fp_one_over_one_plus_x(shifted_sum_minus_one);
 }
 
+/* gemmlowp logistic(): 1 / (1 + exp(-a)) for a in Q(integer_bits); result in Q0. */
+static inline int32_t tfw_fp_logistic(int32_t a, int32_t integer_bits)
+{
+    if (a == 0) {
+        return 1 << 30; /* one half */
+    }
+    const int32_t neg_abs = a > 0 ? tfw_fp_neg(a) : a;
+    const int32_t if_positive =
+        tfw_fp_one_over_one_plus_x(tfw_fp_exp_on_negative_values(neg_abs, integer_bits));
+    return a > 0 ? if_positive : tfw_fp_sub(INT32_MAX, if_positive);
+}
+
+/* gemmlowp tanh() for a in Q(integer_bits); result in Q0. -tanh(n) for n = -|a| is
+ * (1 - exp(2n)) / (1 + exp(2n)), where 2n is the same raw value read with one more integer bit
+ * (ExactMulByPot<1>), so nothing overflows. */
+static inline int32_t tfw_fp_tanh(int32_t a, int32_t integer_bits)
+{
+    if (a == 0) {
+        return 0;
+    }
+    const int32_t n = a < 0 ? a : tfw_fp_neg(a);
+    const int32_t t =
+        tfw_fp_one_minus_x_over_one_plus_x(tfw_fp_exp_on_negative_values(n, integer_bits + 1));
+    return a < 0 ? tfw_fp_neg(t) : t;
+}
+
 #endif /* TFW_FIXEDPOINT_H */

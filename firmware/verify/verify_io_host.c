@@ -1,5 +1,7 @@
 /* Host I/O of the verification app: records on stdin, lines on stdout; argv is not used
- * (TFW_VERIFY_TRACE=1 in the environment asks for intermediates). */
+ * (TFW_VERIFY_TRACE=1 in the environment asks for intermediates).
+ * Board builds (PlatformIO defines TINYFW_BOARD_ID) use verify_io_target.c instead. */
+#if !defined(TINYFW_BOARD_ID)
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,3 +38,7 @@ void vio_exit(int code)
     fflush(stdout);
     exit(code);
 }
+
+#else
+typedef int tfw_verify_io_host_unused; /* ISO C: no empty translation unit */
+#endif

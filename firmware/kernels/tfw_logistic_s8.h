@@ -1,0 +1,23 @@
+/* LOGISTIC (sigmoid), int8 in, int8 out (scale 1/256, zero point -128).
+ * Bit-exact with TFLite Micro's reference_integer_ops::Logistic: the input is rescaled to Q4.27
+ * (MultiplyByQuantizedMultiplier), gemmlowp::logistic gives Q0.31, rounded to 8 bits; inputs
+ * beyond +-input_range_radius saturate.
+ *
+ * Layout: any shape (elementwise over `size` values).
+ */
+#ifndef TFW_LOGISTIC_S8_H
+#define TFW_LOGISTIC_S8_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t size;               /* elements, >= 1 */
+    int32_t input_zero_point;   /* [-128, 127] */
+    int32_t input_range_radius; /* >= 0, TFLM CalculateInputRadius(4, input_left_shift, 31) */
+    int32_t input_multiplier;   /* input_scale * 2^27 as frexp mantissa * 2^31 */
+    int32_t input_left_shift;   /* frexp exponent, > 0 is a left shift */
+} tfw_logistic_params;
+
+void tfw_logistic_s8(const tfw_logistic_params *p, const int8_t *input, int8_t *output);
+
+#endif /* TFW_LOGISTIC_S8_H */
