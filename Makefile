@@ -1,0 +1,37 @@
+# tinyfw: `make demo` (the whole pipeline on the example data) and `make test` (the suite).
+# Both run `make setup` first, which installs whatever is missing (scripts/setup.sh).
+
+VENV     := .venv
+TINYFW   := $(VENV)/bin/tinyfw
+PYTEST   := $(VENV)/bin/pytest
+export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
+export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
+
+.PHONY: setup demo test bench lint clean help
+
+help:
+	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
+	@echo "make demo    train -> generate -> build -> simulate on ../shared/data/st-har"
+	@echo "make test    the whole test suite"
+	@echo "make bench   flash / RAM / instructions against TFLite Micro (../shared/bench)"
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(TINYFW) train
+	$(TINYFW) generate
+	$(TINYFW) build
+	$(TINYFW) simulate --split test --json build/demo/report.json
+
+test: setup
+	$(PYTEST) -q
+
+bench: setup
+	$(VENV)/bin/python -m tinyfw.sim.bench --json build/bench/report.json
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf build .pio/build

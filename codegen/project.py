@@ -1,0 +1,83 @@
+"""Generation for a tinyfw project: the model's C plus the application settings
+(app_config.h/.c) from tinyfw.toml and the model's input/output quantization."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tinyfw import __version__
+from tinyfw.codegen import emit
+from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
+from tinyfw.codegen.tflite_reader import read_model
+from tinyfw.config import Config
+from tinyfw.errors import InputError
+from tinyfw.model.postprocess import PostParams
+from tinyfw.model.preprocess import PreprocessParams
+
+
+def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
+    """Render app_config.h/.c for this project and compiled model."""
+    g = code.graph
+    x = g.tensors[g.inputs[0]]
+    y = g.tensors[g.outputs[0]]
+    where = g.where
+    channels = len(cfg.data.columns)
+    classes = cfg.data.classes
+    if len(g.inputs) != 1 or len(g.outputs) != 1:
+        raise InputError(
+            f"the application needs a model with 1 input and 1 output, this one has "
+            f"{len(g.inputs)} and {len(g.outputs)}",
+            file=where,
+        )
+    if x.numel != cfg.window.length * channels:
+        raise InputError(
+            f"model input {list(x.shape)} does not hold a window of {cfg.window.length} frames x "
+            f"{channels} channels (tinyfw.toml [window].length, [data].columns)",
+            file=where,
+            field="input",
+        )
+    if y.numel != len(classes):
+        raise InputError(
+            f"model output {list(y.shape)} does not match the {len(classes)} classes in "
+            "tinyfw.toml [data].classes",
+            file=where,
+            field="output",
+        )
+    if x.quant is None or y.quant is None:
+        raise InputError("model input/output are not quantized", file=where)
+    try:
+        pre = PreprocessParams.for_model(cfg, x.scale, x.zero_point)
+        post = PostParams.from_config(cfg.post, len(classes), y.scale, y.zero_point)
+    except ValueError as e:
+        raise InputError(str(e), file=where) from None
+    env = emit.environment()
+    ctx = {
+        "config_name": cfg.path.name if cfg.path else "defaults",
+        "version": __version__,
+        "channels": channels,
+        "columns": list(cfg.data.columns),
+        "units": cfg.data.units,
+        "rate_text": repr(cfg.data.rate_hz),
+        "rate_millihz": int(round(cfg.data.rate_hz * 1000)),
+        "window_len": cfg.window.length,
+        "window_hop": cfg.window.hop,
+        "labels": list(classes),
+        "pre": pre,
+        "pre_real_text": repr(cfg.data.unit_scale / x.scale),
+        "post": post,
+        "threshold_text": repr(cfg.post.threshold),
+    }
+    return {
+        "app_config.h": emit.render(env, "app_config.h.j2", g.sha256, **ctx),
+        "app_config.c": emit.render(env, "app_config.c.j2", g.sha256, **ctx),
+    }
+
+
+def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = False) -> ModelCode:
+    """Everything `tinyfw generate` writes, validated in memory first, then swapped in."""
+    graph = read_model(model)
+    code = compile_model(graph)
+    files = dict(code.files)
+    files.update(app_config_files(cfg, code))
+    write_generated(out_dir, files, force=force)
+    return code

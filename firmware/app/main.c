@@ -1,0 +1,179 @@
+/* tinyfw application: sensor -> ring buffer -> sliding window -> integer preprocessing ->
+ * model_invoke() -> post-processing -> one UART line per window.
+ *
+ * UART protocol (docs/ARCHITECTURE.md):
+ *   tinyfw <version> model=<sha256 prefix> board=<id>
+ *   win <index> <o0>,<o1>,... cls=<argmax> act=<activity or -1>
+ *   change <index> <activity> <label>
+ *   warn <text>
+ *   stats windows=<n> frames=<n> ticks_min=<t> ticks_max=<t> ticks_total=<t> stack=<bytes>
+ *         overflow=<frames> skipped=<windows>
+ *   done <status>
+ * Window k covers frames [k * hop, k * hop + length), exactly as tinyfw.model.windows cuts
+ * them on the host. Timer ticks are converted to instructions by the host. */
+#include <stdint.h>
+
+#include "app_config.h"
+#include "board.h"
+#include "model.h"
+#include "postprocess.h"
+#include "preprocess.h"
+#include "ringbuf.h"
+#include "sensor.h"
+#include "user_hooks.h"
+
+#define MAX_ARGS 8
+#define CMDLINE_BYTES 256u
+
+/* The ring holds one window plus one burst of frames. */
+#ifndef TFW_RING_FRAMES
+#define TFW_RING_FRAMES (TFW_WINDOW_LEN + TFW_WINDOW_HOP)
+#endif
+
+static int16_t g_ring_storage[TFW_RING_FRAMES * TFW_CHANNELS];
+static int16_t g_window[TFW_WINDOW_LEN * TFW_CHANNELS];
+static int16_t g_burst[TFW_RING_FRAMES * TFW_CHANNELS];
+static tfw_ringbuf g_ring;
+static tfw_post_state g_post;
+
+typedef struct {
+    uint32_t windows;
+    uint32_t skipped;
+    uint32_t ticks_min;
+    uint32_t ticks_max;
+    uint32_t ticks_total;
+} app_stats;
+
+static void put_outputs(const int8_t *out, int32_t n)
+{
+    for (int32_t i = 0; i < n; ++i) {
+        if (i > 0) {
+            board_uart_puts(",");
+        }
+        board_put_i32(out[i]);
+    }
+}
+
+static void run_window(uint32_t index, app_stats *st)
+{
+    tfw_preprocess(g_window, model_input(), &tfw_app_pre);
+    const uint32_t t0 = board_timer_ticks();
+    model_invoke();
+    const uint32_t ticks = board_timer_ticks() - t0;
+    st->ticks_total += ticks;
+    st->ticks_min = (st->windows == 0u || ticks < st->ticks_min) ? ticks : st->ticks_min;
+    st->ticks_max = ticks > st->ticks_max ? ticks : st->ticks_max;
+    st->windows++;
+
+    const int8_t *out = model_output();
+    const int32_t cls = tfw_argmax_s8(out, TFW_NUM_CLASSES);
+    const int32_t before = g_post.activity;
+    const int32_t act = tfw_post_update(&tfw_app_post, &g_post, cls, out);
+
+    board_uart_puts("win ");
+    board_put_u32(index);
+    board_uart_puts(" ");
+    put_outputs(out, MODEL_OUTPUT_SIZE);
+    board_uart_puts(" cls=");
+    board_put_i32(cls);
+    board_uart_puts(" act=");
+    board_put_i32(act);
+    board_uart_puts("\n");
+    if (act != before && act >= 0) {
+        board_uart_puts("change ");
+        board_put_u32(index);
+        board_uart_puts(" ");
+        board_put_i32(act);
+        board_uart_puts(" ");
+        board_uart_puts(tfw_app_labels[act]);
+        board_uart_puts("\n");
+        user_on_activity(act, tfw_app_labels[act]);
+    }
+}
+
+static int finish(int status, const app_stats *st)
+{
+    board_uart_puts("stats windows=");
+    board_put_u32(st->windows);
+    board_uart_puts(" frames=");
+    board_put_u32(g_ring.total);
+    board_uart_puts(" ticks_min=");
+    board_put_u32(st->ticks_min);
+    board_uart_puts(" ticks_max=");
+    board_put_u32(st->ticks_max);
+    board_uart_puts(" ticks_total=");
+    board_put_u32(st->ticks_total);
+    board_uart_puts(" stack=");
+    board_put_u32(board_stack_high_water());
+    board_uart_puts(" overflow=");
+    board_put_u32(g_ring.overflow);
+    board_uart_puts(" skipped=");
+    board_put_u32(st->skipped);
+    board_uart_puts("\ndone ");
+    board_put_i32(status);
+    board_uart_puts("\n");
+    board_exit(status);
+}
+
+int main(void)
+{
+    static char cmdline[CMDLINE_BYTES];
+    char *argv[MAX_ARGS];
+    int argc = 0;
+    app_stats st = {0u, 0u, 0u, 0u, 0u};
+
+    board_init();
+    board_timer_start();
+    board_uart_puts("tinyfw " TFW_VERSION " model=" MODEL_SHA256_PREFIX " board=" TINYFW_BOARD_ID "\n");
+
+    if (board_cmdline(cmdline, CMDLINE_BYTES) >= 0) {
+        argc = board_split_args(cmdline, argv, MAX_ARGS);
+    }
+    tfw_ringbuf_init(&g_ring, g_ring_storage, TFW_RING_FRAMES, TFW_CHANNELS);
+    if (tfw_post_init(&tfw_app_post, &g_post) != 0) {
+        board_uart_puts("warn post-processing parameters exceed the firmware's capacity\n");
+        return finish(4, &st);
+    }
+    if (sensor_open(argc, argv) != 0) {
+        board_uart_puts("warn cannot open the sensor (trace file?)\n");
+        return finish(3, &st);
+    }
+    user_on_start();
+
+    uint32_t next_start = 0u; /* absolute frame index of the next window */
+    int status = 0;
+    int32_t burst = sensor_burst_frames();
+    if (burst < 1 || burst > TFW_RING_FRAMES) {
+        burst = burst < 1 ? 1 : TFW_RING_FRAMES;
+    }
+    for (;;) {
+        const int32_t n = sensor_read(g_burst, burst, TFW_CHANNELS);
+        if (n == 0) {
+            break;
+        }
+        if (n < 0) {
+            if (n == -3) {
+                board_uart_puts("warn trace ends in the middle of a frame\n");
+            } else {
+                board_uart_puts("warn sensor read failed\n");
+                status = 3;
+            }
+            break;
+        }
+        tfw_ringbuf_push(&g_ring, g_burst, (uint32_t)n);
+        /* Windows whose first frames were overwritten are lost: count and skip them. */
+        while (next_start < tfw_ringbuf_oldest(&g_ring)) {
+            next_start += TFW_WINDOW_HOP;
+            st.skipped++;
+        }
+        while (next_start + TFW_WINDOW_LEN <= g_ring.total) {
+            if (tfw_ringbuf_copy(&g_ring, next_start, TFW_WINDOW_LEN, g_window) != 0) {
+                break; /* cannot happen: the frames were checked above */
+            }
+            run_window(next_start / TFW_WINDOW_HOP, &st);
+            next_start += TFW_WINDOW_HOP;
+            tfw_ringbuf_consume(&g_ring, next_start);
+        }
+    }
+    return finish(status, &st);
+}

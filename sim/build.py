@@ -1,0 +1,129 @@
+"""`tinyfw build`: the firmware through PlatformIO (the in-repo offline platform), then what it
+costs on the board: flash and static RAM from the ELF against the board manifest's limits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinyfw.errors import InputError, RunFailed, ToolMissing
+from tinyfw.sim.boards import BoardInfo, load_board
+from tinyfw.sim.elfsize import elf_sizes
+
+PIO_ENV = {
+    "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no",
+    "PLATFORMIO_DISABLE_UPGRADE_CHECK": "true",
+    "PLATFORMIO_NO_ANSI": "true",
+}
+
+
+def pio_executable() -> str:
+    here = Path(sys.executable).parent / "pio"
+    if here.is_file():
+        return str(here)
+    found = shutil.which("pio") or shutil.which("platformio")
+    if found is None:
+        raise ToolMissing("PlatformIO (pio) is not installed: run `make setup`")
+    return found
+
+
+def pio_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PIO_ENV)
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class BuildResult:
+    board: BoardInfo
+    elf: Path
+    flash: int
+    ram_static: int
+    output: str
+
+    def summary(self) -> str:
+        b = self.board
+        return (
+            f"built {self.elf} for {b.id} ({b.name})\n"
+            f"flash {self.flash} B of {b.flash_bytes} B ({100.0 * self.flash / b.flash_bytes:.2f} %), "
+            f"static RAM {self.ram_static} B of {b.ram_bytes} B "
+            f"({100.0 * self.ram_static / b.ram_bytes:.2f} %; data + bss, stacks not included)"
+        )
+
+
+def firmware_elf(root: Path, board: str, build_dir: Path | None = None) -> Path:
+    base = build_dir if build_dir is not None else root / ".pio" / "build"
+    return base / board / "firmware.elf"
+
+
+def build_firmware(
+    root: Path,
+    board: str,
+    *,
+    app: str | None = None,
+    generated: Path | None = None,
+    build_dir: Path | None = None,
+    extra_flags: str | None = None,
+    verbose: bool = False,
+    timeout_s: float = 600,
+) -> BuildResult:
+    """`pio run -e <board>` in the project `root`; returns the ELF and its sizes.
+
+    app / generated / build_dir / extra_flags select a test build (TINYFW_APP,
+    TINYFW_GENERATED, PLATFORMIO_BUILD_DIR, PLATFORMIO_BUILD_FLAGS) without touching the
+    default one.
+    """
+    info = load_board(board, root / "boards")
+    if shutil.which("arm-none-eabi-gcc") is None:
+        raise ToolMissing(
+            "arm-none-eabi-gcc is not installed: run `make setup` or "
+            "`apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi`"
+        )
+    extra: dict[str, str] = {}
+    if app is not None:
+        extra["TINYFW_APP"] = app
+    if generated is not None:
+        extra["TINYFW_GENERATED"] = str(generated)
+    if build_dir is not None:
+        extra["PLATFORMIO_BUILD_DIR"] = str(build_dir)
+    if extra_flags:
+        extra["PLATFORMIO_BUILD_FLAGS"] = extra_flags
+    cmd = [pio_executable(), "run", "-e", board, "-d", str(root)]
+    if verbose:
+        cmd.append("-v")
+    try:
+        r = subprocess.run(
+            cmd, capture_output=True, text=True, env=pio_environment(extra), timeout=timeout_s
+        )
+    except subprocess.TimeoutExpired:
+        raise RunFailed(f"PlatformIO build for {board} timed out after {timeout_s} s") from None
+    out = r.stdout + r.stderr
+    if verbose:
+        print(out)
+    if r.returncode != 0:
+        _raise_build_error(out, board, info)
+    elf = firmware_elf(root, board, build_dir)
+    sizes = elf_sizes(elf)
+    result = BuildResult(info, elf, sizes.flash, sizes.ram_static, out)
+    return result
+
+
+def _raise_build_error(out: str, board: str, info: BoardInfo) -> None:
+    lines = out.splitlines()
+    overflow = [ln for ln in lines if "will not fit in region" in ln or "overflowed by" in ln]
+    if overflow:
+        raise InputError(
+            f"the firmware does not fit the board ({info.flash_bytes} B flash, "
+            f"{info.ram_bytes} B RAM): {overflow[0].strip()}",
+            file=info.manifest,
+            field="upload.maximum_size",
+        )
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    detail = " | ".join(e.strip() for e in errors[:3]) or (lines[-1] if lines else "")
+    raise RunFailed(f"PlatformIO build for {board} failed: {detail}")

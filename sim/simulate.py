@@ -1,0 +1,330 @@
+"""`tinyfw simulate`: the firmware under QEMU on recorded traces, compared with the host.
+
+For each recording: the CSV becomes a raw little-endian int16 trace file, the firmware reads it
+through semihosting (its sensor layer), and its UART lines (`win`, `change`, `stats`) are
+compared window by window with the host pipeline (same windows, same integer preprocessing,
+the TFLM oracle, same post-processing). A window is *equivalent* when every output byte, the
+argmax and the post-processed activity agree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyfw.codegen import emit
+from tinyfw.config import Config
+from tinyfw.errors import InputError, RunFailed
+from tinyfw.model.data import Recording, load_dataset
+from tinyfw.model.evaluate import WindowResult, host_pipeline
+from tinyfw.model.oracle import Oracle
+from tinyfw.model.split import split_recordings
+from tinyfw.sim.boards import load_board
+from tinyfw.sim.qemu import QemuResult, run_elf, ticks_to_instructions
+
+ICOUNT_SHIFT = 6
+_WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")
+_STATS = re.compile(r"^stats (.*)$")
+
+
+@dataclass
+class FirmwareWindow:
+    index: int
+    outputs: list[int]
+    argmax: int
+    activity: int
+
+
+@dataclass
+class RecordingResult:
+    name: str
+    label: int
+    windows: int
+    equivalent_windows: int
+    correct_windows: int  # firmware activity == label
+    first_mismatch: str | None
+    exit_code: int
+    instructions_min: int | None
+    instructions_max: int | None
+    instructions_mean: float | None
+    stack_bytes: int | None
+    overflow: int | None
+    wall_s: float
+
+
+@dataclass
+class SimReport:
+    board: str
+    model_sha256: str
+    data_dir: str
+    split: str
+    recordings: list[RecordingResult] = field(default_factory=list)
+    flash_bytes: int = 0
+    static_ram_bytes: int = 0
+    stack_bytes: int = 0
+    arena_bytes: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def windows(self) -> int:
+        return sum(r.windows for r in self.recordings)
+
+    @property
+    def equivalent_windows(self) -> int:
+        return sum(r.equivalent_windows for r in self.recordings)
+
+    @property
+    def firmware_accuracy(self) -> float:
+        w = self.windows
+        return sum(r.correct_windows for r in self.recordings) / w if w else 0.0
+
+    @property
+    def instructions_per_inference(self) -> int | None:
+        vals = [r.instructions_max for r in self.recordings if r.instructions_max is not None]
+        return max(vals) if vals else None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.windows > 0
+            and self.equivalent_windows == self.windows
+            and all(r.exit_code == 0 for r in self.recordings)
+        )
+
+    @property
+    def ram_bytes(self) -> int:
+        """Static RAM (data + bss, arena included) + the measured stack high-water mark."""
+        return self.static_ram_bytes + self.stack_bytes
+
+    def to_json(self) -> dict[str, Any]:
+        d = {
+            "board": self.board,
+            "model_sha256": self.model_sha256,
+            "data_dir": self.data_dir,
+            "split": self.split,
+            "recordings_count": len(self.recordings),
+            "windows": self.windows,
+            "equivalent_windows": self.equivalent_windows,
+            "firmware_accuracy": round(self.firmware_accuracy, 6),
+            "flash_bytes": self.flash_bytes,
+            "ram_bytes": self.ram_bytes,
+            "static_ram_bytes": self.static_ram_bytes,
+            "stack_bytes": self.stack_bytes,
+            "arena_bytes": self.arena_bytes,
+            "instructions_per_inference": self.instructions_per_inference,
+        }
+        d.update(self.extra)
+        d["recordings"] = [asdict(r) for r in self.recordings]
+        return d
+
+    def summary(self) -> str:
+        lines = [
+            f"board {self.board}: {len(self.recordings)} recordings, {self.windows} windows, "
+            f"{self.equivalent_windows} equivalent to the host (TFLM oracle)",
+            f"firmware accuracy {self.firmware_accuracy:.4f} (post-processed activity per window)",
+            f"flash {self.flash_bytes} B, RAM {self.ram_bytes} B (static {self.static_ram_bytes} "
+            f"incl. arena {self.arena_bytes}, stack {self.stack_bytes}), "
+            f"{self.instructions_per_inference} instructions per inference",
+        ]
+        bad = [r for r in self.recordings if r.first_mismatch or r.exit_code != 0]
+        for r in bad[:10]:
+            lines.append(f"  MISMATCH {r.name}: exit {r.exit_code}; {r.first_mismatch}")
+        lines.append("PASS" if self.ok else "FAIL")
+        return "\n".join(lines)
+
+
+def embedded_model(gen_dir: Path) -> bytes:
+    """The .tflite bytes embedded in a generated model_data.c (what the firmware was built from)."""
+    path = gen_dir / "model_data.c"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise InputError(
+            "no generated model here; run `tinyfw generate` first", file=path
+        ) from None
+    why = emit.check_generated(text)
+    if why is not None:
+        raise InputError(why, file=path)
+    body = text.split("= {", 1)[-1].split("};", 1)[0]
+    return bytes(int(v) & 0xFF for v in re.findall(r"-?\d+", body))
+
+
+def write_trace(samples: np.ndarray, path: Path) -> Path:
+    """Raw little-endian int16 frames, interleaved, as the firmware's trace player reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(np.ascontiguousarray(samples, dtype="<i2").tobytes())
+    return path
+
+
+def parse_uart(lines: list[str]) -> tuple[list[FirmwareWindow], dict[str, int]]:
+    wins: list[FirmwareWindow] = []
+    stats: dict[str, int] = {}
+    for line in lines:
+        line = line.strip()
+        m = _WIN.match(line)
+        if m:
+            wins.append(
+                FirmwareWindow(
+                    int(m.group(1)),
+                    [int(v) for v in m.group(2).split(",")],
+                    int(m.group(3)),
+                    int(m.group(4)),
+                )
+            )
+            continue
+        m = _STATS.match(line)
+        if m:
+            for kv in m.group(1).split():
+                k, _, v = kv.partition("=")
+                if v.isdigit():
+                    stats[k] = int(v)
+    return wins, stats
+
+
+def compare(host: list[WindowResult], fw: list[FirmwareWindow]) -> tuple[int, str | None]:
+    """(equivalent windows, first mismatch description)."""
+    eq = 0
+    first = None
+    fw_by_index = {w.index: w for w in fw}
+    for h in host:
+        f = fw_by_index.get(h.index)
+        if f is None:
+            first = first or f"window {h.index}: missing on the UART"
+            continue
+        outs = [int(v) for v in np.asarray(h.outputs).reshape(-1)]
+        if f.outputs == outs and f.argmax == h.argmax and f.activity == h.activity:
+            eq += 1
+        elif first is None:
+            first = (
+                f"window {h.index}: firmware {f.outputs} cls={f.argmax} act={f.activity}, "
+                f"host {outs} cls={h.argmax} act={h.activity}"
+            )
+    if len(fw) > len(host) and first is None:
+        first = f"firmware reported {len(fw)} windows, host {len(host)}"
+    return eq, first
+
+
+def run_recording(
+    rec: Recording,
+    elf: Path,
+    board: str,
+    oracle: Oracle,
+    cfg: Config,
+    trace_dir: Path,
+    timeout_s: float,
+) -> RecordingResult:
+    trace = write_trace(rec.samples, trace_dir / rec.class_name / (rec.path.stem + ".bin"))
+    result: QemuResult = run_elf(
+        elf, board, args=[str(trace)], timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT
+    )
+    fw, stats = parse_uart(result.uart_lines)
+    host = host_pipeline(rec, oracle, cfg)
+    eq, first = compare(host, fw)
+    if result.timed_out:
+        first = f"timed out after {timeout_s} s (last UART line: {result.uart_lines[-1:]})"
+    elif result.fault:
+        first = f"firmware fault: {result.fault}"
+    correct = sum(1 for w in fw if w.activity == rec.label)
+    n = stats.get("windows", 0)
+    ticks_min, ticks_max, ticks_total = (
+        stats.get("ticks_min"),
+        stats.get("ticks_max"),
+        stats.get("ticks_total"),
+    )
+
+    def instr(t: int | None) -> int | None:
+        return None if t is None else ticks_to_instructions(t, board, ICOUNT_SHIFT)
+
+    return RecordingResult(
+        name=rec.name,
+        label=rec.label,
+        windows=len(host),
+        equivalent_windows=eq,
+        correct_windows=correct,
+        first_mismatch=first,
+        exit_code=result.exit_code if not result.timed_out else -1,
+        instructions_min=instr(ticks_min),
+        instructions_max=instr(ticks_max),
+        instructions_mean=(instr(ticks_total) / n) if (n and ticks_total is not None) else None,
+        stack_bytes=stats.get("stack"),
+        overflow=stats.get("overflow"),
+        wall_s=round(result.wall_s, 3),
+    )
+
+
+def select_recordings(cfg: Config, data_dir: Path, split: str) -> list[Recording]:
+    recs = load_dataset(data_dir, cfg)
+    if split == "test":
+        return split_recordings(recs, cfg.split).test
+    return recs
+
+
+def simulate(
+    cfg: Config,
+    *,
+    board: str,
+    data_dir: Path,
+    split: str = "all",
+    json_path: Path | None = None,
+    timeout_s: float = 60.0,
+    build: bool = True,
+    gen_dir: Path | None = None,
+    jobs: int | None = None,
+) -> SimReport:
+    from tinyfw.sim.build import build_firmware, firmware_elf
+    from tinyfw.sim.elfsize import elf_sizes
+
+    load_board(board)  # validates the id with a clear error
+    gen_dir = gen_dir or cfg.root / "firmware" / "generated"
+    tflite = embedded_model(gen_dir)
+    oracle = Oracle(tflite)
+    if build:
+        res = build_firmware(cfg.root, board)
+        elf = res.elf
+    else:
+        elf = firmware_elf(cfg.root, board)
+        if not elf.is_file():
+            raise InputError("no firmware built for this board; run `tinyfw build`", file=elf)
+    recs = select_recordings(cfg, data_dir, split)
+    if not recs:
+        raise InputError("no recordings to simulate", file=data_dir)
+    trace_dir = cfg.root / "build" / "sim" / board / "traces"
+    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(
+            pool.map(
+                lambda r: run_recording(r, elf, board, oracle, cfg, trace_dir, timeout_s), recs
+            )
+        )
+    sizes = elf_sizes(elf)
+    import hashlib
+
+    report = SimReport(
+        board=board,
+        model_sha256=hashlib.sha256(tflite).hexdigest(),
+        data_dir=str(data_dir),
+        split=split,
+        recordings=results,
+        flash_bytes=sizes.flash,
+        static_ram_bytes=sizes.ram_static,
+        stack_bytes=max((r.stack_bytes or 0) for r in results),
+        arena_bytes=_arena_size(gen_dir),
+    )
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+    if any(r.exit_code != 0 for r in results) and all(r.windows == 0 for r in results):
+        raise RunFailed(f"every firmware run failed: {results[0].first_mismatch}")
+    return report
+
+
+def _arena_size(gen_dir: Path) -> int:
+    m = re.search(r"#define MODEL_ARENA_SIZE (\d+)", (gen_dir / "model.h").read_text())
+    return int(m.group(1)) if m else 0
