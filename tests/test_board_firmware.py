@@ -158,6 +158,22 @@ def test_a_missing_host_file_is_an_error_not_a_crash(
     assert (r.exit_code, line_starting(r, "file ")) == (3, "file error open")
 
 
+def test_semihosting_write0_reaches_the_host_console(
+    selftest_elfs: dict[str, Path], board: BoardInfo
+) -> None:
+    r = run(selftest_elfs[board.id], board, "note", "hello")
+    assert r.exit_code == 0, uart(r)
+    assert "note hello\n" in r.stderr and not any("note" in x for x in r.uart_lines[2:])
+
+
+def test_bytes_fed_to_the_uart_receiver_do_not_disturb_a_run(
+    selftest_elfs: dict[str, Path],
+) -> None:
+    board = load_board("mps2_an386", ROOT)
+    r = run_elf(selftest_elfs[board.id], board, args=["exit", "0"], stdin=b"\x01\x03abc\n")
+    assert (r.exit_code, r.uart_lines[-1]) == (0, "done 0")
+
+
 def test_the_fpu_is_usable_from_main(selftest_elfs: dict[str, Path], board: BoardInfo) -> None:
     r = run(selftest_elfs[board.id], board, "fpu")
     assert r.exit_code == 0, uart(r)
@@ -183,6 +199,31 @@ def test_the_timer_counts_two_instructions_per_iteration_of_a_known_loop(
     assert abs((t100k - t1k) - 2 * 99000) <= 1
     overhead = t1k - 2000  # call, return and the two timer reads
     assert 0 < overhead < 40
+
+
+def test_the_lm3s6965evb_timer_keeps_counting_across_systick_wraps(
+    selftest_elfs: dict[str, Path],
+) -> None:
+    """SysTick is 24 bits: 3e7 passes = 6e7 instructions = 4.8e7 ticks, two wraps, each
+    counted by a 5-instruction SysTick_Handler."""
+    board = load_board("lm3s6965evb", ROOT)
+    r = run_elf(selftest_elfs[board.id], board, args=["loop", "1000", "loop", "30000000"])
+    short, long = (ticks_to_instructions(t, board, 6) for t in loop_ticks(r))
+    wraps = loop_ticks(r)[1] >> 24
+    assert wraps == 2
+    assert abs((long - 60_000_000) - (short - 2000) - 5 * wraps) <= 1
+
+
+def test_a_smaller_icount_shift_counts_with_the_coarser_documented_resolution(
+    selftest_elfs: dict[str, Path],
+) -> None:
+    """shift=2: 4 ns per instruction, one 40 ns tick = 10 instructions on mps2-an386."""
+    board = load_board("mps2_an386", ROOT)
+    r = run_elf(
+        selftest_elfs[board.id], board, args=["loop", "1000", "loop", "5000"], icount_shift=2
+    )
+    t1k, t5k = (ticks_to_instructions(t, board, 2) for t in loop_ticks(r))
+    assert abs((t5k - t1k) - 2 * 4000) <= 10
 
 
 def test_the_same_firmware_and_input_give_the_same_tick_count(

@@ -57,7 +57,7 @@ void board_put_hex32(uint32_t value);
  * board_timer_ticks() is a monotonic up-counting view that wraps at 2^32 ticks; measure
  * intervals as (uint32_t)(t1 - t0). mps2 boards: CMSDK TIMER0 (32-bit down-counter, no
  * interrupt). lm3s6965evb: SysTick (24-bit) extended to 32 bits by a wrap counter in
- * SysTick_Handler (about 10 instructions per 2^24 ticks are counted in the measurement).
+ * SysTick_Handler (5 instructions per 2^24 ticks, which a measurement includes).
  */
 void board_timer_start(void);
 uint32_t board_timer_ticks(void);

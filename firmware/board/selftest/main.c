@@ -9,6 +9,7 @@
  *   stack <bytes>    recurse through 256-byte frames using about <bytes> of stack:
  *                    "stack used=<high water> size=<stack size>"
  *   fpu              "fpu 450" from float math (proves the FPU is on in hard-float builds)
+ *   note <word>      semihosting SYS_WRITE0 of "note <word>\n" (QEMU: to its stderr)
  *   fault <kind>     "fault-trigger <kind>" then: bus (load from an unmapped address; mps2),
  *                    div0 (integer division by zero), undef (undefined instruction),
  *                    overflow (unbounded recursion)
@@ -221,6 +222,11 @@ int main(void)
             ++i;
         } else if (strcmp(cmd, "fpu") == 0) {
             status = cmd_fpu();
+        } else if (strcmp(cmd, "note") == 0) {
+            semihost_write0("note ");
+            semihost_write0(arg);
+            semihost_write0("\n");
+            ++i;
         } else if (strcmp(cmd, "fault") == 0) {
             status = cmd_fault(arg);
             ++i;

@@ -8,7 +8,7 @@
  * exactly 2^24 ticks, so
  *     ticks = wraps * 2^24 + ((2^24 - VALUE) mod 2^24) - 1
  * counts up by one per clock and wraps at 2^32 ticks. Resolution: one tick. Each wrap runs the
- * handler (about 10 instructions per 2^24 ticks), which a measurement includes. Right after
+ * handler (5 instructions per 2^24 ticks), which a measurement includes. Right after
  * board_timer_start() the counter reads 0xFFFFFFFF for one tick (VALUE is 0 until the first
  * reload); differences (t1 - t0) are unaffected.
  */
