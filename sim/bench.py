@@ -1,0 +1,133 @@
+"""`make bench`: tinyfw's firmware on the benchmark model against TensorFlow Lite Micro.
+
+Generates the benchmark model (../shared/bench/har_anchor_int8.tflite by default), builds the
+bench app (firmware/bench: one inference on the fixed input) for each board, runs it in QEMU
+with -icount and reports flash, static RAM, stack and exact instructions per inference next to
+the TFLM numbers measured on the same model and board (../shared/bench/ANCHORS.md). The output
+is also checked against the TFLM oracle: a fast wrong answer is not a result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinyfw.codegen import emit
+from tinyfw.codegen.generate import compile_model, write_generated
+from tinyfw.codegen.tflite_reader import read_model
+from tinyfw.errors import RunFailed, TinyfwError
+from tinyfw.paths import ROOT
+from tinyfw.sim.build import build_firmware
+from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
+from tinyfw.sim.qemu import run_elf, ticks_to_instructions
+
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+ICOUNT_SHIFT = 6
+_LINE = re.compile(r"^bench ticks=(\d+) empty=(\d+) out=(\S+) stack=(\d+)$")
+
+
+def read_anchors(path: Path) -> list[dict[str, Any]]:
+    """The TFLM rows of ANCHORS.md's table (build, flash, static RAM, arena, stack, instructions)."""
+    rows = []
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or not re.fullmatch(r"[\d,]+", cells[1] or "x"):
+            continue
+        nums = [int(c.replace(",", "")) for c in cells[1:]]
+        rows.append(
+            dict(zip(["build", "flash", "static_ram", "arena", "stack", "instructions"],
+                     [cells[0], *nums]))
+        )
+    return rows
+
+
+def bench_board(model: Path, input_csv: Path, board: str, work: Path) -> dict[str, Any]:
+    from tinyfw.model.oracle import Oracle
+
+    graph = read_model(model)
+    code = compile_model(graph)
+    x = np.loadtxt(input_csv, delimiter=",", dtype=np.int64).reshape(-1)
+    inp = graph.tensors[graph.inputs[0]]
+    if x.size != inp.numel or x.min() < -128 or x.max() > 127:
+        raise RunFailed(f"{input_csv}: expected {inp.numel} int8 values")
+    files = dict(code.files)
+    files["bench_input.h"] = emit.render(
+        emit.environment(), "bench_input.h.j2", graph.sha256, source=input_csv.name, values=x
+    )
+    gen = work / "generated"
+    write_generated(gen, files, force=True)
+    res = build_firmware(ROOT, board, app="bench", generated=gen, build_dir=work / "pio")
+    run = run_elf(res.elf, board, timeout_s=30, icount_shift=ICOUNT_SHIFT)
+    m = next((_LINE.match(ln) for ln in run.uart_lines if _LINE.match(ln)), None)
+    if run.exit_code != 0 or m is None:
+        raise RunFailed(f"bench app failed on {board}: exit {run.exit_code}, {run.uart_lines[-3:]}")
+    ticks, empty, out, stack = int(m.group(1)), int(m.group(2)), m.group(3), int(m.group(4))
+    outputs = [int(v) for v in out.split(",")]
+    expected = Oracle(graph.raw).run(x.astype(np.int8).reshape(inp.shape)).reshape(-1).tolist()
+    sizes = elf_sizes(res.elf)
+    syms = symbol_sizes(res.elf)
+    weights = sum(s for n, s in syms.items() if n.startswith("model_op"))
+    kernels = sum(s for n, s in syms.items() if n.startswith("tfw_"))
+    return {
+        "board": board,
+        "outputs": outputs,
+        "oracle_outputs": expected,
+        "bit_exact": outputs == expected,
+        "instructions": ticks_to_instructions(ticks - empty, board, ICOUNT_SHIFT),
+        "flash": sizes.flash,
+        "static_ram": sizes.ram_static,
+        "arena": code.plan.arena_size,
+        "stack": stack,
+        "weights_and_params": weights,
+        "kernels": kernels,
+        "macs": code.macs,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tinyfw.sim.bench", description=__doc__)
+    ap.add_argument("--model", type=Path, default=SHARED_BENCH / "har_anchor_int8.tflite")
+    ap.add_argument("--input", type=Path, default=SHARED_BENCH / "har_anchor_input.csv")
+    ap.add_argument("--anchors", type=Path, default=SHARED_BENCH / "ANCHORS.md")
+    ap.add_argument("--board", action="append", help="board id (repeatable; default mps2_an386)")
+    ap.add_argument("--json", type=Path, help="write the results as JSON")
+    ap.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
+    args = ap.parse_args(argv)
+    try:
+        results = [
+            bench_board(args.model, args.input, b, args.work / b)
+            for b in (args.board or ["mps2_an386"])
+        ]
+    except TinyfwError as e:
+        print(f"bench: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_status
+    anchors = read_anchors(args.anchors) if args.anchors.is_file() else []
+    print(f"{'build':58s} {'flash B':>8} {'static RAM':>10} {'arena':>6} {'stack':>6} {'instr/inf':>10}")
+    for a in anchors:
+        print(f"TFLM {a['build']:53s} {a['flash']:8d} {a['static_ram']:10d} {a['arena']:6d} "
+              f"{a['stack']:6d} {a['instructions']:10d}")
+    for r in results:
+        print(f"{'tinyfw ' + r['board']:58s} {r['flash']:8d} {r['static_ram']:10d} {r['arena']:6d} "
+              f"{r['stack']:6d} {r['instructions']:10d}")
+        print(f"  outputs {r['outputs']} (TFLM oracle {r['oracle_outputs']}: "
+              f"{'bit-exact' if r['bit_exact'] else 'MISMATCH'}); {r['macs']} MACs, "
+              f"{r['instructions'] / r['macs']:.2f} instructions per MAC")
+        if anchors:
+            fastest = min(a["instructions"] for a in anchors)
+            smallest = min(a["flash"] for a in anchors)
+            print(f"  vs TFLM: {fastest / r['instructions']:.2f}x fewer instructions than its fastest "
+                  f"build, {smallest / r['flash']:.2f}x less flash than its smallest")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"tinyfw": results, "tflm": anchors}, indent=2) + "\n")
+    return 0 if all(r["bit_exact"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
