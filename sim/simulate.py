@@ -9,6 +9,7 @@ argmax and the post-processed activity agree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -276,20 +277,31 @@ def simulate(
     timeout_s: float = 60.0,
     build: bool = True,
     gen_dir: Path | None = None,
+    build_dir: Path | None = None,
+    training_report: Path | None = None,
     jobs: int | None = None,
 ) -> SimReport:
+    """Build (unless build=False), run every selected recording, compare, report.
+
+    gen_dir / build_dir choose another generated folder and build folder than the project's
+    (tests use them). The training report (default build/model/report.json) contributes
+    float_accuracy and int8_accuracy when it describes the model the firmware was built from.
+    """
     from tinyfw.sim.build import build_firmware, firmware_elf
     from tinyfw.sim.elfsize import elf_sizes
 
     load_board(board)  # validates the id with a clear error
+    custom_gen = gen_dir is not None
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     tflite = embedded_model(gen_dir)
     oracle = Oracle(tflite)
     if build:
-        res = build_firmware(cfg.root, board)
+        res = build_firmware(
+            cfg.root, board, generated=gen_dir if custom_gen else None, build_dir=build_dir
+        )
         elf = res.elf
     else:
-        elf = firmware_elf(cfg.root, board)
+        elf = firmware_elf(cfg.root, board, build_dir)
         if not elf.is_file():
             raise InputError("no firmware built for this board; run `tinyfw build`", file=elf)
     recs = select_recordings(cfg, data_dir, split)
@@ -304,8 +316,6 @@ def simulate(
             )
         )
     sizes = elf_sizes(elf)
-    import hashlib
-
     report = SimReport(
         board=board,
         model_sha256=hashlib.sha256(tflite).hexdigest(),
@@ -317,12 +327,26 @@ def simulate(
         stack_bytes=max((r.stack_bytes or 0) for r in results),
         arena_bytes=_arena_size(gen_dir),
     )
+    report.extra.update(_training_scores(training_report or cfg.root / "build/model/report.json",
+                                         report.model_sha256))
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n")
     if any(r.exit_code != 0 for r in results) and all(r.windows == 0 for r in results):
         raise RunFailed(f"every firmware run failed: {results[0].first_mismatch}")
     return report
+
+
+def _training_scores(path: Path, sha256: str) -> dict[str, Any]:
+    """float/int8 accuracy from the training report, if it is about this very model."""
+    try:
+        rep = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(rep, dict) or rep.get("tflite_sha256") != sha256:
+        return {}
+    keys = ("float_accuracy", "int8_accuracy", "post_accuracy", "test_windows")
+    return {k: rep[k] for k in keys if k in rep}
 
 
 def _arena_size(gen_dir: Path) -> int:

@@ -91,7 +91,9 @@ class Config:
     def data_dir(self, override: str | Path | None = None) -> Path:
         """The data folder: `override` (from --data) or [data].dir relative to the root."""
         d = Path(override) if override is not None else Path(self.data.dir)
-        return d if d.is_absolute() else (Path.cwd() / d if override is not None else self.root / d)
+        if not d.is_absolute():
+            d = (Path.cwd() if override is not None else self.root) / d
+        return d.resolve()
 
 
 _SECTIONS = {
