@@ -141,7 +141,18 @@ def _line_of(text: str, section: str, key: str | None) -> int | None:
             if in_section and key is None:
                 return i
             continue
-        if in_section and key is not None and re.match(rf'^"?{re.escape(key)}"?\s*=', s):
+        if in_section and key is not None and re.match(rf'^"?{re.escape(key)}"?\s*[=.]', s):
+            return i
+    return None
+
+
+def _line_of_top_key(text: str, key: str) -> int | None:
+    """Line of `key =` before the first table header (a key outside any section)."""
+    for i, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if s.startswith("["):
+            return None
+        if re.match(rf'^"?{re.escape(key)}"?\s*[=.]', s):
             return i
     return None
 
@@ -218,6 +229,14 @@ def parse_config(text: str, path: Path | None = None) -> Config:
 
     sections: dict[str, Any] = {}
     for sec_name, sec_val in raw.items():
+        if sec_name not in _SECTIONS and not isinstance(sec_val, dict):
+            raise InputError(
+                f"unknown key outside any section; settings belong in a section "
+                f"({', '.join(f'[{n}]' for n in _SECTIONS)})",
+                file=shown,
+                line=_line_of_top_key(text, sec_name),
+                field=sec_name,
+            )
         if sec_name not in _SECTIONS:
             raise InputError(
                 f"unknown section [{sec_name}] (known: {', '.join(_SECTIONS)})",
@@ -324,8 +343,23 @@ def _check_cross_fields(cfg: Config, text: str, shown: Any) -> None:
         )
 
 
+def _check_board_exists(cfg: Config, text: str, path: Path) -> None:
+    """[board].id must name a manifest: `<project>/boards/<id>.json` or one tinyfw ships."""
+    from tinyfw.paths import BOARDS
+
+    folders = [path.parent / "boards", BOARDS]
+    if any((d / f"{cfg.board.id}.json").is_file() for d in folders):
+        return
+    known = sorted({p.stem for d in folders if d.is_dir() for p in d.glob("*.json")})
+    raise InputError(
+        f"unknown board {cfg.board.id!r}: no boards/{cfg.board.id}.json in the project or in "
+        f"tinyfw (known boards: {', '.join(known) or 'none'})",
+        file=path, line=_line_of(text, "board", "id"), field="board.id",
+    )
+
+
 def load_config(path: Path) -> Config:
-    """Read and validate a project file."""
+    """Read and validate a project file (including that its board exists)."""
     path = Path(path).resolve()
     try:
         raw = path.read_bytes()
@@ -335,7 +369,9 @@ def load_config(path: Path) -> Config:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text (byte {e.start})", file=path) from None
-    return parse_config(text, path)
+    cfg = parse_config(text, path)
+    _check_board_exists(cfg, text, path)
+    return cfg
 
 
 def find_project(start: Path | None = None) -> Path | None:
