@@ -401,10 +401,14 @@ class LayerDiff:
 
 
 def first_differing_layer(graph: Graph, code: ModelCode, traced: dict[tuple[int, int], bytes],
-                          oracle_tensors: dict[int, bytes]) -> LayerDiff | None:
-    """The first op (in execution order) whose output tensor differs from the oracle's."""
+                          oracle_tensors: dict[int, bytes],
+                          ops: set[int] | None = None) -> LayerDiff | None:
+    """The first op (in execution order; only `ops` when given) whose output tensor differs
+    from the oracle's."""
     for low in code.lowered:
         op = low.op
+        if ops is not None and op.index not in ops:
+            continue
         for t in op.outputs:
             mine = traced.get((op.index, t))
             ref = oracle_tensors.get(t)

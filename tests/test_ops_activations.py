@@ -1,0 +1,17 @@
+"""SOFTMAX (beta), LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU, HARD_SWISH: random committed op
+cases, bit-exact with TFLite Micro on the host."""
+
+from __future__ import annotations
+
+import pytest
+from opcases import harness
+
+
+@pytest.mark.parametrize(
+    "pack",
+    harness.pack_params("softmax", "logistic", "tanh", "relu", "relu6", "leaky_relu",
+                        "hard_swish"),
+    ids=harness.param_id,
+)
+def test_activation_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):
+    harness.assert_bit_exact(harness.run_on_host(harness.load(pack), tmp_path))

@@ -1,0 +1,12 @@
+"""ADD, SUB, MUL (same shapes, broadcasting on either or both sides, constant operands, fused
+RELU/RELU6): random committed op cases, bit-exact with TFLite Micro on the host."""
+
+from __future__ import annotations
+
+import pytest
+from opcases import harness
+
+
+@pytest.mark.parametrize("pack", harness.pack_params("add", "sub", "mul"), ids=harness.param_id)
+def test_elementwise_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):
+    harness.assert_bit_exact(harness.run_on_host(harness.load(pack), tmp_path))

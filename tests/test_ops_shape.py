@@ -1,0 +1,17 @@
+"""CONCATENATION, PAD/PADV2, RESHAPE, EXPAND_DIMS, SQUEEZE, STRIDED_SLICE, TRANSPOSE: random
+committed op cases, bit-exact with TFLite Micro on the host."""
+
+from __future__ import annotations
+
+import pytest
+from opcases import harness
+
+
+@pytest.mark.parametrize(
+    "pack",
+    harness.pack_params("concatenation", "pad", "reshape", "expand_dims", "squeeze",
+                        "strided_slice", "transpose"),
+    ids=harness.param_id,
+)
+def test_data_movement_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):
+    harness.assert_bit_exact(harness.run_on_host(harness.load(pack), tmp_path))
