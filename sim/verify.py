@@ -298,7 +298,8 @@ class TargetBuild:
 
 
 def build_target(code: ModelCode, board: str, workdir: Path, project_root: Path) -> TargetBuild:
-    """Generate into workdir/generated and build the verification app for `board`."""
+    """Generate into workdir/generated and build the verification app for `board` in
+    workdir/pio. Reusing a workdir for several models rebuilds only the generated code."""
     from tinyfw.sim.build import build_firmware
 
     workdir = Path(workdir)

@@ -196,3 +196,27 @@ def assert_bit_exact(run: PackRun) -> None:
     assert not run.mismatches, (
         f"{len(run.mismatches)} of {len(run.records)} records differ from TFLite Micro:\n"
         + run.report)
+
+
+# -- on the target, under QEMU ------------------------------------------------------------------
+
+TARGET_ENV = "TFW_OPS_TARGET"  # "all": every pack on every target board
+TARGET_RECORDS = 8
+
+
+def run_on_target(pack: Pack, board: str, workdir: Path,
+                  n_records: int = TARGET_RECORDS) -> PackRun:
+    """Build the verification app for `board` (PlatformIO) and run it under QEMU. `workdir` may
+    be shared by the packs of one board: only the generated model is rebuilt."""
+    run = prepare(pack, n_records)
+    build = V.build_target(run.code, board, workdir, ROOT)
+    got = V.run_target(build, run.records, workdir, project_root=ROOT)
+    run.mismatches = V.compare_outputs(run.graph, run.expected, got)
+    if run.mismatches:
+        reports = []
+        for m in run.mismatches[:2]:
+            traced = V.run_target(build, [run.records[m.input]], workdir, trace=True,
+                                  project_root=ROOT)
+            reports.append(f"[{board}] " + explain(run, traced.traces.get(0, {}), m))
+        run.report = "\n".join(reports)
+    return run
