@@ -266,18 +266,23 @@ env.Append(
     }
 )
 
-target_elf = env.BuildProgram()
-env.Depends(target_elf, [memory_ld, ldscript])
-target_bin = env.ElfToBin(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
-target_hex = env.ElfToHex(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
-env.Depends(target_hex, target_bin)
-AlwaysBuild(env.Alias("nobuild", target_elf))
-Default([env.Alias("buildprog", [target_elf, target_bin, target_hex])])
+if "nobuild" in COMMAND_LINE_TARGETS:
+    # `pio run -t nobuild -t upload`: use the ELF already in $BUILD_DIR as it is
+    target_elf = env.File(os.path.join("$BUILD_DIR", "${PROGNAME}.elf"))
+    AlwaysBuild(env.Alias("nobuild", target_elf))
+else:
+    target_elf = env.BuildProgram()
+    env.Depends(target_elf, [memory_ld, ldscript])
+    target_bin = env.ElfToBin(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
+    target_hex = env.ElfToHex(os.path.join("$BUILD_DIR", "${PROGNAME}"), target_elf)
+    env.Depends(target_hex, target_bin)
+    Default([env.Alias("buildprog", [target_elf, target_bin, target_hex])])
 
 target_size = env.Alias(
     "size", target_elf, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE")
 )
-env.Depends(target_size, "checkprogsize")
+if "nobuild" not in COMMAND_LINE_TARGETS:
+    env.Depends(target_size, "checkprogsize")
 AlwaysBuild(target_size)
 
 
