@@ -14,8 +14,9 @@ the same bytes always give the same edits.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import flatbuffers
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as tfl
@@ -27,7 +28,7 @@ _BENCH: bytes | None = None
 
 
 def bench_bytes() -> bytes:
-    global _BENCH  # a read-only cache of one file  # noqa: PLW0603
+    global _BENCH  # a read-only cache of one file
     if _BENCH is None:
         _BENCH = BENCH_MODEL.read_bytes()
     return _BENCH

@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import targets  # noqa: E402
+import targets
 
 TARGETS = {"tflite": targets.tflite_target, "tflite_struct": targets.tflite_struct_target, "csv": targets.csv_target, "config": targets.config_target}
 

@@ -17,21 +17,22 @@ import resource
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
-from helpers import (  # noqa: E402
+from helpers import (
     BENCH_MODEL,
     assert_one_line_error,
     project,
     run_inproc,
     run_subprocess,
 )
-from tflite_edit import bench_bytes, edited  # noqa: E402 (fuzz/, put on sys.path by helpers)
+from tflite_edit import bench_bytes, edited
 
 MODELS = Path(__file__).parent / "bad_inputs" / "models"
 BENCH = bench_bytes()

@@ -62,7 +62,8 @@ def run_inproc(args: list[str]) -> Result:
 def run_subprocess(args: list[str], cwd: Path | None = None, timeout: float = 60) -> Result:
     """The real command in its own process (what a user runs)."""
     r = subprocess.run(
-        [tinyfw_exe(), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+        [tinyfw_exe(), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout,
+        check=False,
     )
     return Result(r.returncode, r.stdout, r.stderr)
 

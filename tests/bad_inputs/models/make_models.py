@@ -15,7 +15,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 
@@ -81,13 +81,13 @@ def convert(model, mode: str) -> bytes:
 
 
 MODELS = {
-    "tf_float32.tflite": (dict(), "float32"),
-    "tf_hybrid_dynamic_range.tflite": (dict(wide=True), "hybrid"),
-    "tf_float16_weights.tflite": (dict(), "float16"),
-    "tf_int16x8.tflite": (dict(), "int16x8"),
-    "tf_int8_dynamic_batch.tflite": (dict(batch=None), "int8"),
-    "tf_int8_log_softmax.tflite": (dict(head="log_softmax"), "int8"),
-    "tf_int8_exp.tflite": (dict(head="exp"), "int8"),
+    "tf_float32.tflite": ({}, "float32"),
+    "tf_hybrid_dynamic_range.tflite": ({"wide": True}, "hybrid"),
+    "tf_float16_weights.tflite": ({}, "float16"),
+    "tf_int16x8.tflite": ({}, "int16x8"),
+    "tf_int8_dynamic_batch.tflite": ({"batch": None}, "int8"),
+    "tf_int8_log_softmax.tflite": ({"head": "log_softmax"}, "int8"),
+    "tf_int8_exp.tflite": ({"head": "exp"}, "int8"),
 }
 
 
