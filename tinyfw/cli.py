@@ -126,6 +126,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.mismatches == 0 else 1
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from tinyfw.sim.cost import cost_report
+
+    cfg = _project(args)
+    boards = args.board or [cfg.board.id]
+    costs = cost_report(cfg, boards, data_dir=cfg.data_dir(args.data),
+                        json_path=Path(args.json) if args.json else None)
+    for c in costs:
+        print(c.line())
+    return 0 if all(c.fits for c in costs) else 2
+
+
 def cmd_boards(args: argparse.Namespace) -> int:
     from tinyfw.sim.boards import list_boards
 
@@ -175,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="per-run timeout (s)")
     s.add_argument("--no-build", action="store_true", help="use the last build")
     s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("cost", help="per board: does the firmware fit, flash, RAM, latency, duty cycle")
+    s.add_argument("--board", action="append", metavar="ID",
+                   help="board id, repeatable, or 'all' (default from tinyfw.toml)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (a recording is replayed)")
+    s.add_argument("--json", metavar="FILE", help="write the costs as JSON")
+    s.set_defaults(func=cmd_cost)
 
     s = sub.add_parser("verify", help="prove a model bit-exact on a board against TFLite Micro")
     s.add_argument("--model", required=True, metavar="M", help="int8 .tflite model")

@@ -41,7 +41,7 @@ typedef struct {
     uint32_t skipped;
     uint32_t ticks_min;
     uint32_t ticks_max;
-    uint32_t ticks_total;
+    uint64_t ticks_total;
 } app_stats;
 
 static void put_outputs(const int8_t *out, int32_t n)
@@ -102,7 +102,7 @@ static int finish(int status, const app_stats *st)
     board_uart_puts(" ticks_max=");
     board_put_u32(st->ticks_max);
     board_uart_puts(" ticks_total=");
-    board_put_u32(st->ticks_total);
+    board_put_u64(st->ticks_total);
     board_uart_puts(" stack=");
     board_put_u32(board_stack_high_water());
     board_uart_puts(" overflow=");

@@ -1,0 +1,125 @@
+"""`tinyfw cost`: per board, does the firmware fit and what does it cost?
+
+Flash and static RAM come from the built ELF; stack from the painted stack and instructions per
+inference from QEMU -icount while the firmware runs a recorded trace. Latency is instructions /
+core clock: a lower bound (a Cortex-M4 needs about 1.2-1.6 cycles per instruction on these
+loops); the duty cycle is latency x windows per second (sensor rate / hop).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tinyfw.config import Config
+from tinyfw.errors import InputError
+from tinyfw.model.data import load_dataset
+from tinyfw.model.oracle import Oracle
+from tinyfw.model.split import split_recordings
+from tinyfw.sim.boards import list_boards, load_board
+from tinyfw.sim.build import build_firmware
+from tinyfw.sim.simulate import embedded_model, run_recording
+
+
+@dataclass
+class BoardCost:
+    board: str
+    name: str
+    flash_bytes: int
+    flash_limit: int
+    ram_bytes: int  # static (data + bss) + measured stack high-water mark
+    ram_reserved: int  # static + the stack reservations of the linker script
+    ram_limit: int
+    fits: bool
+    instructions_per_inference: int | None
+    core_clock_hz: int
+    latency_ms_min: float | None  # at one instruction per cycle
+    windows_per_second: float
+    duty_cycle_min: float | None  # latency x windows per second
+    measured_on: str
+    reason: str = ""  # why it does not fit
+
+    def line(self) -> str:
+        if self.reason:
+            return f"{self.board:14s} DOES NOT FIT: {self.reason}"
+        fit = "fits" if self.fits else "DOES NOT FIT"
+        cost = "not measured (no simulator for this board)"
+        if self.instructions_per_inference is not None:
+            cost = (
+                f"{self.instructions_per_inference} instructions/inference, >= "
+                f"{self.latency_ms_min:.3f} ms at {self.core_clock_hz / 1e6:g} MHz, duty cycle >= "
+                f"{100 * self.duty_cycle_min:.3f} % at {self.windows_per_second:g} windows/s"
+            )
+        return (
+            f"{self.board:14s} {fit}: flash {self.flash_bytes}/{self.flash_limit} B, RAM "
+            f"{self.ram_bytes} B used ({self.ram_reserved} B reserved)/{self.ram_limit} B; {cost}"
+        )
+
+
+def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None = None,
+               work: Path | None = None) -> BoardCost:
+    info = load_board(board, cfg.root / "boards")
+    gen_dir = gen_dir or cfg.root / "firmware" / "generated"
+    oracle = Oracle(embedded_model(gen_dir))
+    work = work or cfg.root / "build" / "cost" / board
+    res = build_firmware(cfg.root, board, generated=gen_dir, build_dir=work / "pio")
+    from tinyfw.sim.elfsize import elf_sizes
+
+    sizes = elf_sizes(res.elf)
+    instructions = None
+    stack = 0
+    measured_on = "not simulated"
+    if info.qemu_machine:
+        recs = split_recordings(load_dataset(data_dir, cfg), cfg.split).test or load_dataset(
+            data_dir, cfg
+        )
+        r = run_recording(recs[0], res.elf, board, oracle, cfg, work / "traces", timeout_s=60)
+        if r.exit_code != 0 or r.first_mismatch:
+            raise InputError(f"the firmware failed on {recs[0].name}: {r.first_mismatch}",
+                             file=res.elf)
+        instructions = r.instructions_max
+        stack = r.stack_bytes or 0
+        measured_on = f"QEMU {info.qemu_machine}, {recs[0].name}, max over its windows"
+    windows_per_s = cfg.data.rate_hz / cfg.window.hop
+    latency = None if instructions is None else instructions / info.f_cpu_hz * 1000.0
+    reserved = sizes.ram_static + info.stack_bytes + info.handler_stack_bytes
+    return BoardCost(
+        board=board,
+        name=info.name,
+        flash_bytes=sizes.flash,
+        flash_limit=info.flash_bytes,
+        ram_bytes=sizes.ram_static + stack,
+        ram_reserved=reserved,
+        ram_limit=info.ram_bytes,
+        fits=sizes.flash <= info.flash_bytes and reserved <= info.ram_bytes,
+        instructions_per_inference=instructions,
+        core_clock_hz=info.f_cpu_hz,
+        latency_ms_min=latency,
+        windows_per_second=windows_per_s,
+        duty_cycle_min=None if latency is None else latency / 1000.0 * windows_per_s,
+        measured_on=measured_on,
+    )
+
+
+def cost_report(cfg: Config, boards: list[str], *, data_dir: Path,
+                json_path: Path | None = None) -> list[BoardCost]:
+    if boards == ["all"]:
+        boards = [b.id for b in list_boards(cfg.root / "boards")]
+    out = []
+    for b in boards:
+        try:
+            out.append(board_cost(cfg, b, data_dir=data_dir))
+        except InputError as e:
+            if "does not fit" not in str(e):
+                raise
+            info = load_board(b, cfg.root / "boards")
+            out.append(BoardCost(b, info.name, 0, info.flash_bytes, 0, 0, info.ram_bytes, False,
+                                 None, info.f_cpu_hz, None, cfg.data.rate_hz / cfg.window.hop,
+                                 None, "not built", reason=e.one_line()))
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        data: list[dict[str, Any]] = [asdict(c) for c in out]
+        json_path.write_text(json.dumps(data, indent=2) + "\n")
+    return out
