@@ -490,8 +490,13 @@ def verify_model(
     json_path: Path | None = None,
     project_root: Path | None = None,
     workdir: Path | None = None,
+    max_windows: int | None = None,
 ) -> VerifyReport:
-    """Generate, build for `board`, run under QEMU and compare with TFLM (see module doc)."""
+    """Generate, build for `board`, run under QEMU and compare with TFLM (see module doc).
+
+    workdir: build and run there (kept; reusing it for several models rebuilds only the
+    generated code) instead of a temporary folder. max_windows: run an evenly spaced subset of
+    the recorded windows (all by default)."""
     from tinyfw.config import find_project
     from tinyfw.paths import ROOT
     from tinyfw.sim.qemu import ticks_to_instructions
@@ -510,6 +515,10 @@ def verify_model(
     n_recorded = 0
     if data_dir is not None:
         rec, labels = recorded_records(graph, Path(data_dir), proj)
+        if max_windows is not None and len(rec) > max_windows:
+            keep = np.unique(np.linspace(0, len(rec) - 1, max_windows).round().astype(int))
+            rec = [rec[k] for k in keep]
+            labels = [labels[k] for k in keep]
         records += rec
         sources += labels
         n_recorded = len(rec)
