@@ -83,6 +83,15 @@ def _check_model_types(graph: Graph) -> None:
                 file=graph.where,
                 field=op.describe(),
             )
+    for op in graph.ops:
+        for t in [graph.tensors[i] for i in list(op.inputs) + list(op.outputs) if i >= 0]:
+            if t.dtype == "int16" and not t.is_const and t.index not in graph.inputs:
+                raise InputError(
+                    f"reads or writes int16 activations ({t.describe()}): 16x8 quantization is "
+                    "not supported; re-convert with int8 activations (TFLITE_BUILTINS_INT8)",
+                    file=graph.where,
+                    field=op.describe(),
+                )
     for t in list(graph.inputs) + list(graph.outputs):
         tensor = graph.tensors[t]
         if tensor.dtype == "int16":
