@@ -14,9 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from tinyfw.codegen.generate import compile_model
 from tinyfw.codegen.inspect import describe, render_text
-from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.model.data import read_trace_csv
 
 from tinyfw.config import Config, parse_config
@@ -41,12 +39,6 @@ def tflite_target(data: bytes) -> None:
         return
     render_text(info)
     json.dumps(info)
-    # describe() turns compile errors into info["unsupported"]; generate raises them instead:
-    # run compile_model once more on the bytes to cover the path without a file name.
-    try:
-        compile_model(read_model(data=data))
-    except InputError:
-        pass
 
 
 def tflite_struct_target(data: bytes) -> None:
