@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Graph, Op, Tensor
+
 from tinyfw.errors import InputError
 
 

@@ -21,7 +21,7 @@ INT32_MAX = 2**31 - 1
 
 def round_half_away(x: float) -> int:
     """std::round: halves go away from zero (Python's round() goes to even)."""
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:

@@ -28,7 +28,7 @@ def host_cc() -> str:
 
 
 def _run(cmd: list[str], what: str) -> None:
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if r.returncode != 0:
         raise RunFailed(f"{what} failed: {r.stderr.strip().splitlines()[:20]}")
 
@@ -88,7 +88,8 @@ def run_verify_host(binary: Path, records: bytes, *, trace: bool = False, timeou
     """Run the host verification binary on concatenated input records; returns stdout lines."""
     env = {"TFW_VERIFY_TRACE": "1" if trace else "0", "ASAN_OPTIONS": "detect_leaks=0",
            "UBSAN_OPTIONS": "print_stacktrace=1", "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([str(binary)], input=records, capture_output=True, timeout=timeout_s, env=env)
+    r = subprocess.run([str(binary)], input=records, capture_output=True, timeout=timeout_s,
+                       env=env, check=False)
     if r.returncode != 0:
         raise RunFailed(f"{binary.name} exited {r.returncode}: {r.stderr.decode(errors='replace')[-2000:]}")
     return r.stdout.decode().splitlines()

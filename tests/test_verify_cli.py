@@ -9,12 +9,12 @@ import json
 
 import pytest
 from opcases import models, opcases
-
-from tinyfw.cli import main as tinyfw_main
 from tinyfw.codegen import generate as gen
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.paths import ROOT
 from tinyfw.sim import verify as V
+
+from tinyfw.cli import main as tinyfw_main
+from tinyfw.paths import ROOT
 
 DATA = ROOT.parent / "shared" / "data" / "st-har"
 
@@ -78,7 +78,7 @@ def test_the_first_differing_layer_is_found_on_the_host_too(tmp_path):
     got, _ = V.run_host(bad, records[2:3], tmp_path, trace=True)
     wanted = sorted({t for low in good.lowered for t in low.op.outputs})
     diff = V.first_differing_layer(graph, bad, got.traces[0], oracle.tensors(records[2], wanted))
-    fc = [op.index for op in graph.ops if op.opcode == "FULLY_CONNECTED"][0]
+    fc = next(op.index for op in graph.ops if op.opcode == "FULLY_CONNECTED")
     assert diff is not None and diff.op == fc and diff.differing > 0
 
 

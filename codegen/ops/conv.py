@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import (
     Arg,
@@ -63,7 +62,7 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
     mult, shift = per_channel_requant(x.scale, w.quant.scale, y.scale, oc)
     act_min, act_max = activation_range(act, y)
     consts = []
-    filt, filt_ref = ctx.const(op, "filter", "int8_t", w.array(), f"{w.name} {w.shape}")
+    filt, _filt_ref = ctx.const(op, "filter", "int8_t", w.array(), f"{w.name} {w.shape}")
     m_arr, m_ref = ctx.const(op, "mult", "int32_t", mult)
     s_arr, s_ref = ctx.const(op, "shift", "int32_t", shift)
     consts += [filt, m_arr, s_arr]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import (
     Arg,

@@ -18,7 +18,7 @@ SLICE_RANK = 5  # TFLM pads strided slices to 5-D
 
 
 def _clamp(v: int, lo: int, hi: int) -> int:
-    return hi if hi < v else (lo if v < lo else v)
+    return hi if hi < v else (max(v, lo))
 
 
 def _start_for_axis(size: int, start: int, stride: int, begin_masked: bool) -> int:

@@ -27,7 +27,7 @@ def calculate_input_radius(integer_bits: int, left_shift: int, total_signed_bits
         1.0 * ((1 << integer_bits) - 1) * float(1 << (total_signed_bits - integer_bits))
         / float(1 << left_shift)
     )
-    return int(math.floor(max_input_rescaled))
+    return math.floor(max_input_rescaled)
 
 
 def lower_softmax(op: Op, ctx: LowerContext) -> Lowered:

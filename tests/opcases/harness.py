@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opcases import opcases
-
 from tinyfw.codegen.generate import ModelCode, compile_model
 from tinyfw.codegen.ir import Graph
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.paths import ROOT
 from tinyfw.sim import verify as V
 from tinyfw.sim.hostbuild import build_kernel_lib, build_verify_host
+
+from opcases import opcases
+from tinyfw.paths import ROOT
 
 CACHE = ROOT / "build" / "opcases"
 RECORDS = 32  # random input records per pack (records 0 and 1: all -128 / all 127)
@@ -152,8 +152,9 @@ def explain(run: PackRun, got_trace: dict[tuple[int, int], bytes], m: V.Mismatch
         case_ops = set(opcases.components(run.graph).get(case["seed"], []))
     diff = V.first_differing_layer(run.graph, run.code, got_trace, ref, case_ops)
     lines = [
-        f"pack {run.pack.name} ({run.pack.origin}), record {m.input}: output {m.output} element "
-        f"{m.position}: actual {m.actual} expected {m.expected} ({m.differing} elements differ)",
+        (f"pack {run.pack.name} ({run.pack.origin}), record {m.input}: output {m.output} "
+         f"element {m.position}: actual {m.actual} expected {m.expected} ({m.differing} "
+         "elements differ)"),
         f"  case seed {case['seed'] if case else '?'}: {case['params'] if case else ''}",
     ]
     if diff is not None:

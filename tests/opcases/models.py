@@ -17,9 +17,10 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -143,10 +144,11 @@ BY_NAME = {f.name: f for f in FAMILIES}
 def windows() -> tuple[np.ndarray, np.ndarray, int]:
     """Centered float windows (g) and class labels from the project's recordings."""
     sys.path.insert(0, str(ROOT))
-    from tinyfw.config import load_config
     from tinyfw.model.data import load_dataset
     from tinyfw.model.preprocess import float_window
     from tinyfw.model.windows import make_windows
+
+    from tinyfw.config import load_config
 
     cfg = load_config(ROOT / "tinyfw.toml")
     recs = load_dataset(cfg.data_dir(), cfg)
@@ -211,7 +213,7 @@ class _AnyBatch:
     def __getattr__(self, name):
         return getattr(self._k, name)
 
-    def Input(self, shape, batch_size=None, name=None):  # noqa: N802 - mirrors keras.Input
+    def Input(self, shape, batch_size=None, name=None):
         return self._k.Input(shape, name=name)
 
 

@@ -32,9 +32,10 @@ import os
 import re
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -179,9 +180,9 @@ def case_conv2d(rng: np.random.Generator) -> Case:
     kshape = tuple(ks) + (cin // groups, filters)
     w = rand_weights(rng, kshape, len(kshape) - 1)
     b = rand_bias(rng, filters)
-    params = dict(layer="Conv1D" if one_d else "Conv2D", input=list(spatial) + [cin],
-                  filters=filters, kernel=ks, strides=ss, dilation=ds, padding=padding,
-                  groups=groups, activation=act, use_bias=use_bias, range=[lo, hi])
+    params = {"layer": "Conv1D" if one_d else "Conv2D", "input": list(spatial) + [cin],
+                  "filters": filters, "kernel": ks, "strides": ss, "dilation": ds, "padding": padding,
+                  "groups": groups, "activation": act, "use_bias": use_bias, "range": [lo, hi]}
 
     def build(xs):
         cls = layers.Conv1D if one_d else layers.Conv2D
@@ -211,10 +212,10 @@ def case_depthwise(rng: np.random.Generator) -> Case:
         mags[_i(rng, 0, cin - 1), _i(rng, 0, mult - 1)] = 0.0
     w = (rng.standard_normal(kshape) * mags).astype(np.float32)
     b = rand_bias(rng, cin * mult)
-    params = dict(layer="DepthwiseConv1D" if one_d else "DepthwiseConv2D",
-                  input=list(spatial) + [cin], depth_multiplier=mult, kernel=ks, strides=ss,
-                  dilation=ds, padding=padding, activation=act, use_bias=use_bias,
-                  range=[lo, hi])
+    params = {"layer": "DepthwiseConv1D" if one_d else "DepthwiseConv2D",
+                  "input": list(spatial) + [cin], "depth_multiplier": mult, "kernel": ks, "strides": ss,
+                  "dilation": ds, "padding": padding, "activation": act, "use_bias": use_bias,
+                  "range": [lo, hi]}
 
     def build(xs):
         cls = layers.DepthwiseConv1D if one_d else layers.DepthwiseConv2D
@@ -237,8 +238,8 @@ def case_fully_connected(rng: np.random.Generator) -> Case:
     lo, hi = rand_range(rng)
     w = rand_weights(rng, (n_in, units), 1)
     b = rand_bias(rng, units)
-    params = dict(layer="Dense", input=list(shape), units=units, activation=act,
-                  use_bias=use_bias, keep_num_dims=len(shape) > 1, range=[lo, hi])
+    params = {"layer": "Dense", "input": list(shape), "units": units, "activation": act,
+                  "use_bias": use_bias, "keep_num_dims": len(shape) > 1, "range": [lo, hi]}
 
     def build(xs):
         layer = layers.Dense(units, activation=act, use_bias=use_bias)
@@ -259,8 +260,8 @@ def _pool_case(rng: np.random.Generator, kind: str) -> Case:
     strides = [_i(rng, 1, 3) for _ in spatial]
     lo, hi = rand_range(rng)
     name = ("MaxPooling" if kind == "max" else "AveragePooling") + ("1D" if one_d else "2D")
-    params = dict(layer=name, input=list(spatial) + [c], pool=pool, strides=strides,
-                  padding=padding, range=[lo, hi])
+    params = {"layer": name, "input": list(spatial) + [c], "pool": pool, "strides": strides,
+                  "padding": padding, "range": [lo, hi]}
 
     def build(xs):
         cls = getattr(layers, name)
@@ -293,7 +294,7 @@ def case_mean(rng: np.random.Generator) -> Case:
                                               replace=False)})
     if rng.random() < 0.3:
         axes = [a - rank for a in axes]  # negative axes
-    params = dict(form=form, input=list(shape), keepdims=keep, axes=axes, range=[lo, hi])
+    params = {"form": form, "input": list(shape), "keepdims": keep, "axes": axes, "range": [lo, hi]}
 
     def build(xs):
         if form == "gap1d":
@@ -312,7 +313,7 @@ def case_softmax(rng: np.random.Generator) -> Case:
         shape = shape[:-1] + (_i(rng, 2, 10),)
     lo, hi = rand_range(rng)
     beta = float(np.float32(rng.uniform(0.1, 3.0))) if rng.random() < 0.5 else 1.0
-    params = dict(input=list(shape), beta=beta, range=[lo, hi])
+    params = {"input": list(shape), "beta": beta, "range": [lo, hi]}
 
     def build(xs):
         return layers.Softmax(axis=-1)(xs[0])
@@ -391,8 +392,8 @@ def _binary_case(rng: np.random.Generator, op: str) -> Case:
     if form in ("const", "scalar"):
         cshape = shape_b if form == "const" else ()
         const = rng.uniform(rb[0], rb[1], cshape).astype(np.float32)
-    params = dict(op=op, form=form, a=list(shape_a), b=list(shape_b) if form != "scalar" else [],
-                  activation=act, range_a=list(ra), range_b=list(rb))
+    params = {"op": op, "form": form, "a": list(shape_a), "b": list(shape_b) if form != "scalar" else [],
+                  "activation": act, "range_a": list(ra), "range_b": list(rb)}
 
     def build(xs):
         other = xs[1] if const is None else const
@@ -434,8 +435,8 @@ def case_concatenation(rng: np.random.Generator) -> Case:
     ranges = [rand_range(rng) for _ in range(n)]
     scaled = [bool(rng.random() < 0.3) for _ in range(n)]
     keras_axis = axis + 1 if rng.random() < 0.5 else axis - len(base)
-    params = dict(inputs=[list(s) for s in shapes], axis=keras_axis, scaled=scaled,
-                  ranges=[list(r) for r in ranges])
+    params = {"inputs": [list(s) for s in shapes], "axis": keras_axis, "scaled": scaled,
+                  "ranges": [list(r) for r in ranges]}
 
     def build(xs):
         parts = [keras.ops.multiply(x, 1.5) if s else x for x, s in zip(xs, scaled)]
@@ -460,7 +461,7 @@ def case_pad(rng: np.random.Generator) -> Case:
     if all(p == [0, 0] for p in pads):
         pads[-1] = [1, 0]
     value = float(rng.uniform(lo, hi)) if form == "ops_const" else 0.0
-    params = dict(form=form, input=list(shape), pads=pads, value=value, range=[lo, hi])
+    params = {"form": form, "input": list(shape), "pads": pads, "value": value, "range": [lo, hi]}
 
     def build(xs):
         if form == "zero1d":
@@ -492,8 +493,8 @@ def case_reshape(rng: np.random.Generator) -> Case:
     lo, hi = rand_range(rng)
     around = bool(rng.random() < 0.5)  # an op before: the view is not a bare input -> output
     form = _choice(rng, ["Reshape", "Reshape", "Flatten"])
-    params = dict(form=form, input=list(shape), target=list(target), op_before=around,
-                  range=[lo, hi])
+    params = {"form": form, "input": list(shape), "target": list(target), "op_before": around,
+                  "range": [lo, hi]}
 
     def build(xs):
         x = keras.layers.ReLU(negative_slope=0.5)(xs[0]) if around else xs[0]
@@ -510,7 +511,7 @@ def case_expand_dims(rng: np.random.Generator) -> Case:
     axis = _i(rng, 1, len(shape) + 1)
     lo, hi = rand_range(rng)
     around = bool(rng.random() < 0.5)
-    params = dict(input=list(shape), axis=axis, op_before=around, range=[lo, hi])
+    params = {"input": list(shape), "axis": axis, "op_before": around, "range": [lo, hi]}
 
     def build(xs):
         x = keras.layers.ReLU(negative_slope=0.5)(xs[0]) if around else xs[0]
@@ -530,7 +531,7 @@ def case_squeeze(rng: np.random.Generator) -> Case:
     axes = sorted(int(a) for a in rng.choice(ones, _i(rng, 1, len(ones)), replace=False))
     lo, hi = rand_range(rng)
     around = bool(rng.random() < 0.5)
-    params = dict(input=list(shape), axes=axes, op_before=around, range=[lo, hi])
+    params = {"input": list(shape), "axes": axes, "op_before": around, "range": [lo, hi]}
 
     def build(xs):
         x = keras.layers.ReLU(negative_slope=0.5)(xs[0]) if around else xs[0]
@@ -549,7 +550,7 @@ def case_quantize(rng: np.random.Generator) -> Case:
     if other == fixed:
         other = "input"
     r1, r2 = rand_range(rng), rand_range(rng)
-    params = dict(input=list(shape), first=fixed, second=other, ranges=[list(r1), list(r2)])
+    params = {"input": list(shape), "first": fixed, "second": other, "ranges": [list(r1), list(r2)]}
 
     def apply(kind, x):
         if kind == "sigmoid":
@@ -576,7 +577,7 @@ def case_float_boundary(rng: np.random.Generator) -> Case:
     body = _choice(rng, ["dense", "relu", "sigmoid", "add_const", "identity_like"])
     w = rand_weights(rng, (shape[-1], _i(rng, 1, 8)), 1)
     c = float(rng.uniform(-2, 2))
-    params = dict(input=list(shape), body=body, range=[lo, hi])
+    params = {"input": list(shape), "body": body, "range": [lo, hi]}
 
     def build(xs):
         x = xs[0]
@@ -623,7 +624,7 @@ def case_strided_slice(rng: np.random.Generator) -> Case:
         if probe.size > 0 and probe.ndim >= 1:
             break
     lo, hi = rand_range(rng)
-    params = dict(input=list(shape), index=desc, range=[lo, hi])
+    params = {"input": list(shape), "index": desc, "range": [lo, hi]}
     key = tuple(index)
     return Case([Inp(shape, lo, hi)], lambda xs: xs[0][key], params)
 
@@ -638,7 +639,7 @@ def case_transpose(rng: np.random.Generator) -> Case:
             break
     lo, hi = rand_range(rng)
     form = _choice(rng, ["Permute", "ops"])
-    params = dict(form=form, input=list(shape), perm=perm, range=[lo, hi])
+    params = {"form": form, "input": list(shape), "perm": perm, "range": [lo, hi]}
 
     def build(xs):
         if form == "Permute":
@@ -767,7 +768,6 @@ def _apply_edits(tflite: bytes, cases: dict[int, Case]) -> bytes:
         return tflite
     import flatbuffers
     from tflite_micro import runtime
-
     from tinyfw.codegen.tflite_reader import read_model
 
     fb = runtime.schema_fb
@@ -895,7 +895,7 @@ def build_pack(spec: PackSpec, seeds: list[int], log=print) -> tuple[bytes, dict
     for attempt in range(MAX_RETRIES + 1):
         try:
             tflite, cases = convert_pack(spec, seeds)
-        except Exception as e:  # noqa: BLE001 - the converter raises many types
+        except Exception as e:
             if attempt == MAX_RETRIES:
                 raise
             bad = []
