@@ -197,7 +197,7 @@ class _Table:
         return self.vector(slot, 1, what)
 
 
-def _read_options(op_t: _Table, what: str) -> tuple[str, dict[str, Any]]:
+def _read_options(op_t: _Table, what: str, where: str) -> tuple[str, dict[str, Any]]:
     type_idx = op_t.scalar(3, "u8", 0)
     name = schema.BUILTIN_OPTIONS.get(type_idx, f"<unknown options type {type_idx}>")
     spec = schema.OPTION_TABLES.get(name)
@@ -222,7 +222,12 @@ def _read_options(op_t: _Table, what: str) -> tuple[str, dict[str, Any]]:
         elif kind == "[i32]":
             values[fname] = t.ints(slot, f"{what} {name}.{fname}")
         else:
-            values[fname] = t.scalar(slot, kind, default)
+            v = t.scalar(slot, kind, default)
+            if kind == "f32" and not math.isfinite(v):
+                raise InputError(
+                    f"{name}.{fname} is {v!r}; it must be a finite number", file=where, field=what
+                )
+            values[fname] = v
     return name, values
 
 
@@ -351,7 +356,7 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
             for i in (ot.ints(1, f"{what} inputs") or [])
         )
         op_out = tuple(check_index(i, f"{what} output") for i in (ot.ints(2, f"{what} outputs") or []))
-        opt_name, options = _read_options(ot, what)
+        opt_name, options = _read_options(ot, what, where)
         ops.append(Op(oi, name, ver, op_in, op_out, options, opt_name))
 
     description = root.string(3, "description") or ""

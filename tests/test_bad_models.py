@@ -293,6 +293,9 @@ READER = [
         "subgraphs"),
     Bad("invalid padding enum", lambda: edited(lambda m: _set(_op(m, 1).builtinOptions,
                                                                padding=7)), "is not a padding"),
+    Bad("softmax beta -inf", lambda: edited(
+        lambda m: _set(_op(m, 8).builtinOptions, beta=float("-inf"))), "must be a finite number",
+        "op 8 SOFTMAX"),
     Bad("invalid activation enum", lambda: edited(
         lambda m: _set(_op(m, 6).builtinOptions, fusedActivationFunction=9)),
         "is not an activation"),
