@@ -112,6 +112,8 @@ def render_text(info: dict[str, Any]) -> str:
             f"  {op['index']:3d} {op['op']:20s} {shape:24s} {op['macs']:9d} {op['weight_bytes']:9d}"
             f"  {op['kernel'] or '-'} {op['note']}".rstrip()
         )
+        if out and out["quantization"] is not None:
+            lines.append(f"  {'':3s} {'':20s} {_q(out).strip()}")
     lines.append(f"  total: {info['macs']} MACs, {info['weight_bytes']} B of weights")
     if "arena_bytes" in info:
         lines.append(f"  planned arena: {info['arena_bytes']} B in {len(info['arena'])} buffers")

@@ -33,7 +33,7 @@ static int str_eq(const char *a, const char *b)
 
 int vio_init(int *trace)
 {
-    static char cmdline[256];
+    static char cmdline[1024];
     char *argv[VIO_MAX_ARGS];
     board_init();
     board_timer_start();
