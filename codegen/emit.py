@@ -35,8 +35,26 @@ def c_int(v: Any) -> str:
 
 
 def c_values(values: np.ndarray, per_line: int = 16, indent: str = "    ") -> str:
-    """Array initializer body: integers, `per_line` a line."""
-    flat = [c_int(v) for v in np.asarray(values).reshape(-1).tolist()]
+    """Array initializer body: integers, `per_line` a line.
+
+    Weights and the embedded .tflite span a small range of values: each distinct value is
+    formatted once and shared, so a multi-MiB array costs seconds and tens of MB, not minutes
+    and GB (one Python string per element).
+    """
+    if isinstance(values, (bytes, bytearray, memoryview)):
+        arr = np.frombuffer(values, dtype=np.uint8)
+    else:
+        arr = np.asarray(values).reshape(-1)
+    if arr.size == 0:
+        return ""
+    if arr.dtype.kind not in "iub":
+        raise ValueError(f"c_values needs integers, got {arr.dtype}")
+    lo, hi = int(arr.min()), int(arr.max())
+    if hi - lo <= 65536:
+        table = np.array([c_int(v) for v in range(lo, hi + 1)], dtype=object)
+        flat = table[arr.astype(np.int64, copy=False) - lo]
+    else:
+        flat = np.array([c_int(v) for v in arr.tolist()], dtype=object)
     lines = [", ".join(flat[i : i + per_line]) for i in range(0, len(flat), per_line)]
     return ",\n".join(indent + line for line in lines)
 

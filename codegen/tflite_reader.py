@@ -18,7 +18,7 @@ from tinyfw.codegen import schema
 from tinyfw.codegen.ir import Graph, Op, Quant, Tensor
 from tinyfw.errors import InputError
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # a microcontroller model; TFLM's own limit is far lower
+MAX_FILE_BYTES = 16 * 1024 * 1024  # 4x the largest flash of our boards; generate stays < 1 GB
 MAX_TENSOR_BYTES = 16 * 1024 * 1024  # per tensor
 MAX_RANK = 8
 MAX_TENSORS = 100_000

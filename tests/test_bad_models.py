@@ -486,7 +486,7 @@ def test_a_real_conversion_tinyfw_does_not_compile_is_refused_with_how_to_reconv
     assert_one_line_error(r, file=model, words=words)
 
 
-def test_a_model_larger_than_64_mib_is_refused_without_reading_it(proj: Path, tmp_path: Path):
+def test_a_model_larger_than_16_mib_is_refused_without_reading_it(proj: Path, tmp_path: Path):
     model = tmp_path / "huge.tflite"
     with open(model, "wb") as f:  # sparse: 3 GB on paper, nothing on disk
         f.truncate(3 * 1024**3)
@@ -496,6 +496,38 @@ def test_a_model_larger_than_64_mib_is_refused_without_reading_it(proj: Path, tm
     assert_one_line_error(r, file=model, words="larger than")
     assert time.monotonic() - t0 < 2
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
+
+
+MAXRSS_WRAPPER = (
+    "import resource, sys; from tinyfw.cli import main; rc = main(sys.argv[1:]); "
+    "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+    "sys.exit(rc)"
+)
+
+
+def test_a_valid_8_mib_model_generates_in_bounded_time_and_memory(proj: Path, tmp_path: Path):
+    """Big but legal (an 8 MiB unused buffer): model_data.c embeds all of it, in seconds and
+    well under a GB (tinyfw refuses files over 16 MiB, 4x the largest board flash)."""
+    import subprocess
+
+    import numpy as np
+    from tflite_edit import bench_model, pack
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as tfl
+
+    m = bench_model()
+    b = tfl.BufferT()
+    b.data = np.random.default_rng(8).integers(0, 256, 8 * 1024 * 1024, dtype=np.uint8)
+    m.buffers.append(b)
+    model = write_model(tmp_path, pack(m))
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", MAXRSS_WRAPPER, "--project", str(proj), "generate",
+                        "--model", str(model), "--out", str(tmp_path / "g")],
+                       capture_output=True, text=True, timeout=120, check=False)
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    rss_mb = int(r.stderr.split("MAXRSS_KB")[1].split()[0]) / 1024
+    assert took < 30 and rss_mb < 600, f"{took:.1f} s, {rss_mb:.0f} MB"
+    assert (tmp_path / "g" / "model_data.c").stat().st_size > 8 * 1024 * 1024 * 4
 
 
 def test_a_folder_or_a_missing_file_given_as_model_is_one_line(tmp_path: Path):
