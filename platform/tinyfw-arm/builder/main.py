@@ -5,6 +5,7 @@ Everything board-specific comes from the board manifest `boards/<id>.json`:
   build.f_cpu, tinyfw.uart.*, tinyfw.timer.*, tinyfw.semihosting -> -DTINYFW_* for the C code
   tinyfw.flash_origin + upload.maximum_size, tinyfw.ram_origin + upload.maximum_ram_size,
   tinyfw.stack_size, tinyfw.handler_stack_size -> $BUILD_DIR/tinyfw_memory.ld
+  tinyfw.trace_region.size (optional) -> the TRACE region at the end of RAM (preloaded traces)
   tinyfw.family -> which firmware/board/<family>/ drivers are compiled
   tinyfw.qemu_machine / upload.protocol -> the `upload` target
 so a board constant is written once. Any of them can be overridden per run with PlatformIO's
@@ -113,6 +114,22 @@ stack_size = manifest("tinyfw.stack_size", int)
 handler_stack_size = manifest("tinyfw.handler_stack_size", int)
 if stack_size % 8 or handler_stack_size % 8:
     fail(f"{board_file}: tinyfw.stack_size and tinyfw.handler_stack_size: use multiples of 8", 2)
+# Preloaded trace (firmware/app/sensor_trace.c): the last tinyfw.trace_region.size bytes of RAM
+# are kept out of the RAM region, never loaded, copied or zeroed (a debugger, QEMU's
+# `-device loader` or Renode's `sysbus LoadBinary` fills them). Optional; 0 = none.
+trace_region_size = board.get("tinyfw.trace_region.size", 0)
+try:
+    trace_region_size = (
+        int(trace_region_size, 0) if isinstance(trace_region_size, str) else int(trace_region_size)
+    )
+except (TypeError, ValueError):
+    fail(f"{board_file}: tinyfw.trace_region.size: {trace_region_size!r} is not a valid int", 2)
+if trace_region_size < 0 or trace_region_size % 8 or trace_region_size >= ram_size:
+    fail(
+        f"{board_file}: tinyfw.trace_region.size: {trace_region_size} must be a multiple of 8, "
+        f">= 0 and smaller than upload.maximum_ram_size ({ram_size})",
+        2,
+    )
 
 board_defines = [
     ("TINYFW_BOARD_ID", env.StringifyMacro(env.subst("$BOARD"))),
@@ -199,7 +216,9 @@ def write_memory_ld():
         f"{os.path.relpath(board_file, project_dir)}. Do not edit. */\n"
         "MEMORY\n{\n"
         f"    FLASH (rx)  : ORIGIN = 0x{flash_origin:08X}, LENGTH = {flash_size}\n"
-        f"    RAM   (rwx) : ORIGIN = 0x{ram_origin:08X}, LENGTH = {ram_size}\n"
+        f"    RAM   (rwx) : ORIGIN = 0x{ram_origin:08X}, LENGTH = {ram_size - trace_region_size}\n"
+        f"    TRACE (rw)  : ORIGIN = 0x{ram_origin + ram_size - trace_region_size:08X}, "
+        f"LENGTH = {trace_region_size}\n"
         "}\n"
         f"__stack_size = {stack_size};\n"
         f"__handler_stack_size = {handler_stack_size};\n"
