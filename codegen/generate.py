@@ -104,6 +104,45 @@ def _check_model_types(graph: Graph) -> None:
             )
 
 
+def _check_dataflow(graph: Graph) -> None:
+    """The ops run in file order: every activation an op reads must be a model input or
+    written by an earlier op, and every tensor is written once, by an op, never a constant
+    or a model input."""
+    writer: dict[int, int] = {}
+    for op in graph.ops:
+        for t in op.outputs:
+            if t in writer:
+                raise InputError(
+                    f"writes {graph.tensors[t].describe()}, which op {writer[t]} already writes",
+                    file=graph.where, field=op.describe())
+            writer[t] = op.index
+    for op in graph.ops:
+        for t in op.outputs:
+            tensor = graph.tensors[t]
+            if tensor.is_const or t in graph.inputs or t in op.inputs:
+                what = ("a constant" if tensor.is_const else
+                        "a model input" if t in graph.inputs else "its own input")
+                raise InputError(f"writes {tensor.describe()}, which is {what}",
+                                 file=graph.where, field=op.describe())
+        for t in op.inputs:
+            if t < 0 or graph.tensors[t].is_const or t in graph.inputs:
+                continue
+            w = writer.get(t)
+            if w is None:
+                raise InputError(
+                    f"reads {graph.tensors[t].describe()}, which is not constant, not a model "
+                    "input and written by no op", file=graph.where, field=op.describe())
+            if w >= op.index:
+                raise InputError(
+                    f"reads {graph.tensors[t].describe()} before op {w} writes it: the ops are "
+                    "not in execution order (re-convert the model)",
+                    file=graph.where, field=op.describe())
+    for t in graph.outputs:
+        if t not in writer and t not in graph.inputs:
+            raise InputError(f"{graph.tensors[t].describe()} is a model output that no op "
+                             "writes", file=graph.where, field="subgraph 0 outputs")
+
+
 def lower_graph(graph: Graph, prefix: str = "model") -> list[Lowered]:
     """Lower every op; the first unsupported op or type raises InputError (nothing written).
 
@@ -114,6 +153,7 @@ def lower_graph(graph: Graph, prefix: str = "model") -> list[Lowered]:
     ctx = LowerContext(graph, prefix)
     if not graph.inputs or not graph.outputs:
         raise InputError("the model has no inputs or no outputs", file=graph.where)
+    _check_dataflow(graph)
     _check_model_types(graph)
     for t in list(graph.inputs) + list(graph.outputs):
         tensor = graph.tensors[t]

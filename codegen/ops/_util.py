@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op, Tensor
 from tinyfw.codegen.lowering import Arg, ConstArray, LowerContext
 
@@ -84,6 +85,26 @@ def elementwise_in_out(ctx: LowerContext, op: Op) -> tuple[Tensor, Tensor]:
     if x.numel == 0:
         raise ctx.error(op, f"{x.describe()} is empty")
     return x, y
+
+
+MAX_LEFT_SHIFT = 30  # tfw_mbqm / TFLM MultiplyByQuantizedMultiplier: shift in [-31, 30]
+
+
+def check_shifts(ctx: LowerContext, op: Op, shifts, what: str) -> None:
+    """Refuse requantization shifts the kernels cannot apply (a scale ratio of 2^30 or more:
+    TFLM's x * (1 << shift) would be undefined there)."""
+    worst = int(np.max(np.asarray(shifts)))
+    if worst > MAX_LEFT_SHIFT:
+        raise ctx.error(op, f"{what}: the requantization needs a left shift of {worst} bits "
+                        f"(at most {MAX_LEFT_SHIFT}); the output scale is far too small for the "
+                        "input scale(s) - re-convert the model")
+
+
+def requant(ctx: LowerContext, op: Op, real: float, what: str) -> tuple[int, int]:
+    """qmath.quantize_multiplier(real), refused when the shift is out of the kernels' range."""
+    m, s = qmath.quantize_multiplier(real)
+    check_shifts(ctx, op, [s], what)
+    return m, s
 
 
 def int8_operand(ctx: LowerContext, op: Op, t: Tensor, what: str) -> tuple[Arg, list[ConstArray]]:

@@ -9,7 +9,7 @@ import numpy as np
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import Arg, LowerContext, Lowered, activation_range
-from tinyfw.codegen.ops._util import elementwise_in_out, f32_div
+from tinyfw.codegen.ops._util import elementwise_in_out, f32_div, requant
 from tinyfw.codegen.ops.softmax import calculate_input_radius
 
 
@@ -20,7 +20,7 @@ def _io_args(x, y) -> list[Arg]:
 def _relu(op: Op, ctx: LowerContext, act: str) -> Lowered:
     x, y = elementwise_in_out(ctx, op)
     # activations_common.cc CalculateReluOpData: static_cast<double>(in_scale / out_scale).
-    mult, shift = qmath.quantize_multiplier(f32_div(x.scale, y.scale))
+    mult, shift = requant(ctx, op, f32_div(x.scale, y.scale), "input/output scale")
     act_min, act_max = activation_range(act, y)
     return Lowered(
         op=op,
@@ -65,10 +65,10 @@ def lower_leaky_relu(op: Op, ctx: LowerContext) -> Lowered:
     alpha = float(op.options.get("alpha", 0.0))
     # leaky_relu_common.cc: float32 (in_scale * alpha / out_scale) and (in_scale / out_scale).
     alpha_real = float(np.float32(x.scale) * np.float32(alpha) / np.float32(y.scale))
-    ma, sa = qmath.quantize_multiplier(alpha_real)
+    ma, sa = requant(ctx, op, alpha_real, "alpha")
     if ma == -(2**31):
         raise ctx.error(op, f"alpha {alpha} gives a multiplier of -2^31 (TFLM cannot negate it)")
-    mi, si = qmath.quantize_multiplier(f32_div(x.scale, y.scale))
+    mi, si = requant(ctx, op, f32_div(x.scale, y.scale), "input/output scale")
     return Lowered(
         op=op,
         kernel="tfw_leaky_relu_s8",
@@ -96,7 +96,7 @@ def lower_hard_swish(op: Op, ctx: LowerContext) -> Lowered:
     out_real = float(hires_input_scale / np.float32(y.scale))
     reluish_real = float(hires_input_scale / reluish_scale)
     m_out, e_out = qmath.quantize_multiplier(out_real)
-    m_rel, e_rel = qmath.quantize_multiplier(reluish_real)
+    m_rel, e_rel = requant(ctx, op, reluish_real, "relu-ish scale")
     if e_out > 0:
         raise ctx.error(op, f"output scale {y.scale} is too small for input scale {x.scale} "
                         "(TFLM requires output_multiplier_exponent <= 0)")

@@ -14,6 +14,7 @@ from tinyfw.codegen.lowering import (
     per_channel_requant,
     shape4,
 )
+from tinyfw.codegen.ops._util import check_shifts
 
 
 def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
@@ -60,6 +61,7 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
         raise ctx.error(op, f"{w.describe()} has {len(w.quant.scale)} scales for {oc} channels")
 
     mult, shift = per_channel_requant(x.scale, w.quant.scale, y.scale, oc)
+    check_shifts(ctx, op, shift, "input x filter / output scales")
     act_min, act_max = activation_range(act, y)
     consts = []
     filt, _filt_ref = ctx.const(op, "filter", "int8_t", w.array(), f"{w.name} {w.shape}")

@@ -14,6 +14,7 @@ from tinyfw.codegen.lowering import (
     per_channel_requant,
     shape4,
 )
+from tinyfw.codegen.ops._util import check_shifts
 
 
 def lower_depthwise_conv2d(op: Op, ctx: LowerContext) -> Lowered:
@@ -61,6 +62,7 @@ def lower_depthwise_conv2d(op: Op, ctx: LowerContext) -> Lowered:
         if b.numel != oc:
             raise ctx.error(op, f"bias has {b.numel} values for {oc} output channels")
     mult_q, shift_q = per_channel_requant(x.scale, w.quant.scale, y.scale, oc)
+    check_shifts(ctx, op, shift_q, "input x filter / output scales")
     act_min, act_max = activation_range(act, y)
     filt, _ = ctx.const(op, "filter", "int8_t", w.array(), f"{w.name} {w.shape}")
     m_arr, m_ref = ctx.const(op, "mult", "int32_t", mult_q)

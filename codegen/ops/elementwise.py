@@ -8,7 +8,7 @@ import numpy as np
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import Arg, LowerContext, Lowered, activation_range
-from tinyfw.codegen.ops._util import broadcast_params, int8_operand
+from tinyfw.codegen.ops._util import broadcast_params, int8_operand, requant
 
 LEFT_SHIFT_INT8 = 20
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -104,7 +104,7 @@ def lower_sub(op: Op, ctx: LowerContext) -> Lowered:
 def lower_mul(op: Op, ctx: LowerContext) -> Lowered:
     a, b, y, args, consts, bcast, (act_min, act_max, act) = _binary(op, ctx)
     real = float(a.scale) * float(b.scale) / float(y.scale)
-    mult, shift = qmath.quantize_multiplier(real)
+    mult, shift = requant(ctx, op, real, "input/output scales")
     return Lowered(
         op=op,
         kernel="tfw_mul_s8",

@@ -12,6 +12,7 @@ from tinyfw.codegen.lowering import (
     per_channel_requant,
     per_tensor_conv_multiplier,
 )
+from tinyfw.codegen.ops._util import check_shifts
 
 
 def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
@@ -52,6 +53,7 @@ def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
         mult = np.full(out_depth, m, dtype=np.int64)
         shift = np.full(out_depth, s, dtype=np.int64)
         filter_offset = -w.zero_point
+    check_shifts(ctx, op, shift, "input x weights / output scales")
     if b is not None:
         ctx.require_const(op, b, "bias (input 2)")
         ctx.require_type(op, b, "int32")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import Arg, LowerContext, Lowered
+from tinyfw.codegen.ops._util import requant
 
 
 def lower_quantize(op: Op, ctx: LowerContext) -> Lowered:
@@ -43,7 +44,7 @@ def lower_quantize(op: Op, ctx: LowerContext) -> Lowered:
     ctx.require_type(op, x, "int8", "float32")
     ctx.require_quant(op, x)
     # quantize_common.cc: double(in_scale) / double(out_scale).
-    mult, shift = qmath.quantize_multiplier(float(x.scale) / float(y.scale))
+    mult, shift = requant(ctx, op, float(x.scale) / float(y.scale), "input/output scale")
     return Lowered(
         op=op,
         kernel="tfw_quantize_s8",

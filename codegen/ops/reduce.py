@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import Arg, LowerContext, Lowered
+from tinyfw.codegen.ops._util import requant
 
 MAX_RANK = 6  # TFW_MEAN_MAX_RANK
 
@@ -42,7 +42,7 @@ def lower_mean(op: Op, ctx: LowerContext) -> Lowered:
             strides[d] = s
             s *= x.shape[d]
     # TFLM PrepareMeanOrSumHelper + QuantizedMeanOrSum: fold 1/num_reduced into the multiplier.
-    mult, shift = qmath.quantize_multiplier(float(x.scale) / float(y.scale))
+    mult, shift = requant(ctx, op, float(x.scale) / float(y.scale), "input/output scale")
     sh = num_reduced.bit_length() - 1  # 63 - clz64(n)
     sh = min(sh, 32)
     sh = min(sh, 31 + shift)

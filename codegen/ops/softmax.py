@@ -44,6 +44,8 @@ def lower_softmax(op: Op, ctx: LowerContext) -> Lowered:
     if x.shape != y.shape or not x.shape:
         raise ctx.error(op, f"input {x.shape} and output {y.shape} shapes differ")
     beta = float(op.options.get("beta", 1.0))
+    if not (math.isfinite(beta) and beta > 0.0):
+        raise ctx.error(op, f"beta {beta!r} must be a positive number (TFLM aborts otherwise)")
     # TFLM: static_cast<double>(params->beta), static_cast<double>(input->params.scale).
     try:
         mult, left_shift = preprocess_softmax_scaling(beta, float(x.scale), SCALED_DIFF_INTEGER_BITS)
