@@ -1,1 +1,18 @@
-"""Model: traces, windows, training, int8 conversion, evaluation, the TFLM oracle."""
+"""Model: traces, windows, training, int8 conversion, evaluation, the TFLM oracle.
+
+Modules (each small, named for what it holds):
+- `data`: the strict trace CSV parser (`read_trace_csv`) and dataset loader (`load_dataset`).
+- `windows`: the firmware's sliding windows (`make_windows`, `window_starts`).
+- `split`: train/validation/test split by recording (`split_recordings`, `held_out_recordings`).
+- `preprocess`: the integer preprocessing specification (`PreprocessParams`,
+  `preprocess_window`), mirrored by firmware/app/preprocess.c.
+- `postprocess`: argmax / vote / threshold (`PostParams`, `PostProcessor`), mirrored by
+  firmware/app/postprocess.c.
+- `augment`, `net`, `quantize`, `train`: augmentation, the Keras network, full int8 conversion,
+  and `train()` (writes model_float.keras, model_int8.tflite, report.json).
+- `oracle`: TFLite Micro as the reference (`Oracle`).
+- `evaluate`: accuracy, confusion matrices and `host_pipeline()` (what the firmware must print).
+- `crossval`: k-fold cross-validation by recording (`python -m tinyfw.model.crossval`).
+
+TensorFlow is imported only where a model is built or converted.
+"""

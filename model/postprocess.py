@@ -97,5 +97,5 @@ def postprocess_sequence(params: PostParams, outputs: np.ndarray) -> tuple[np.nd
     steps = [post.update(o) for o in np.asarray(outputs)]
     if not steps:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    cls, act = zip(*steps)
+    cls, act = zip(*steps, strict=True)
     return np.asarray(cls, np.int64), np.asarray(act, np.int64)

@@ -45,7 +45,7 @@ def test_a_batch_gives_the_same_outputs_as_single_runs(anchor: Oracle, anchor_in
     batch[0] = anchor_input.reshape(52, 3)
     out = anchor.run_batch(batch)
     assert out.shape == (6, 3)
-    for x, o in zip(batch, out):
+    for x, o in zip(batch, out, strict=True):
         np.testing.assert_array_equal(anchor.run(x), o)
 
 

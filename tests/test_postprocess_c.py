@@ -105,7 +105,7 @@ def test_c_post_processing_matches_python_on_random_sequences(postprocess_exe: P
             threshold_q=int(rng.choice([-128, -20, 0, 26, 127, 128])),
         )
         cases.append((p, random_outputs(rng, int(rng.integers(0, 300)), n_classes)))
-    for (p, outputs), got in zip(cases, run_c(postprocess_exe, cases)):
+    for (p, outputs), got in zip(cases, run_c(postprocess_exe, cases), strict=True):
         cls, act = postprocess_sequence(p, outputs)
         expected = np.stack([cls, act], axis=1) if len(outputs) else np.zeros((0, 2), np.int64)
         np.testing.assert_array_equal(got, expected, err_msg=str(p))

@@ -72,7 +72,7 @@ def run_c(exe: Path, cases: list[tuple[PreprocessParams, np.ndarray]]) -> list[n
     out = subprocess.run([exe], input="\n".join(lines) + "\n", capture_output=True, text=True,
                          check=True).stdout.splitlines()
     return [np.array(line.split(), dtype=np.int64).reshape(raw.shape)
-            for line, (_, raw) in zip(out, cases)]
+            for line, (_, raw) in zip(out, cases, strict=True)]
 
 
 def random_case(rng: np.random.Generator) -> tuple[PreprocessParams, np.ndarray]:
@@ -104,7 +104,7 @@ def random_case(rng: np.random.Generator) -> tuple[PreprocessParams, np.ndarray]
 def test_c_preprocessing_matches_python_on_random_windows_and_scales(preprocess_exe: Path):
     rng = np.random.default_rng(20260101)
     cases = [random_case(rng) for _ in range(400)]
-    for (p, raw), got in zip(cases, run_c(preprocess_exe, cases)):
+    for (p, raw), got in zip(cases, run_c(preprocess_exe, cases), strict=True):
         np.testing.assert_array_equal(got, preprocess_window(raw, p), err_msg=str(p))
 
 
@@ -124,5 +124,5 @@ def test_c_preprocessing_matches_python_for_full_scale_windows_at_the_extreme_sc
         raw[0] = -32768  # the mean stays near +32767: the first frame is ~65535 below it
         cases += [(p, raw), (p, (-raw.astype(np.int32) - 1).astype(np.int16))]
     assert {p.shift for p, _ in cases} >= {0, -31}
-    for (p, raw), got in zip(cases, run_c(preprocess_exe, cases)):
+    for (p, raw), got in zip(cases, run_c(preprocess_exe, cases), strict=True):
         np.testing.assert_array_equal(got, preprocess_window(raw, p), err_msg=str(p))

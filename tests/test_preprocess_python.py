@@ -78,7 +78,7 @@ def test_batches_of_windows_give_the_same_values_as_single_windows():
     p = params(0.02, -7)
     batch = preprocess_window(raw, p)
     assert batch.dtype == np.int8 and batch.shape == raw.shape
-    for w, q in zip(raw, batch):
+    for w, q in zip(raw, batch, strict=True):
         np.testing.assert_array_equal(preprocess_window(w, p), q)
 
 
