@@ -75,13 +75,13 @@ def mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
     return bytes(b)
 
 
-@fuzz_settings(400)
+@fuzz_settings(300)
 @given(st.lists(mutation, min_size=1, max_size=8))
 def test_byte_mutations_of_a_real_model_never_crash_the_reader_or_the_generator(ops):
     bounded(targets.tflite_target, mutate(BENCH, ops))
 
 
-@fuzz_settings(300)
+@fuzz_settings(150)
 @given(st.binary(min_size=1, max_size=96))
 def test_structural_edits_of_a_real_model_never_crash_the_generator(data):
     bounded(targets.tflite_struct_target, data)

@@ -210,7 +210,7 @@ def test_a_second_generate_waits_for_the_first_and_cleans_after_it_is_killed(set
         [sys.executable, "-m", "tinyfw", "--project", str(setup["proj"]), "generate",
          "--model", str(setup["v2"]), "--out", str(setup["out"])],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert second.poll() is None, "the second generate did not wait for the first"
     kill(first, signal.SIGKILL)  # the kernel drops the dead process's lock
     _, err = second.communicate(timeout=30)
