@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 MANIFEST = DATA / "manifest.json"
 REP_SAMPLES = 32
-MAX_RETRIES = 4
+MAX_RETRIES = 10
 
 # --------------------------------------------------------------------------------------------
 # Case description
