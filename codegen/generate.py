@@ -419,6 +419,21 @@ def write_generated(out_dir: Path, files: dict[str, str], *, force: bool = False
     for name in files:
         if Path(name).name != name or name.startswith("."):
             raise ValueError(f"generated file name {name!r} is not a plain file name")
+    try:
+        return _write_swapped(out_dir, files, force)
+    except (FileExistsError, NotADirectoryError) as e:
+        raise InputError(
+            f"cannot create it: {e.filename} is a file, not a folder", file=out_dir
+        ) from None
+    except OSError as e:  # disk full, read-only, quota...
+        what = f" {Path(e.filename).name}" if e.filename else ""
+        raise InputError(
+            f"cannot write{what}: {e.strerror or e}; the previous output is unchanged",
+            file=out_dir,
+        ) from None
+
+
+def _write_swapped(out_dir: Path, files: dict[str, str], force: bool) -> list[Path]:
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     backups: list[Path] = []

@@ -238,3 +238,30 @@ def test_the_generated_folder_is_readable_like_any_other_folder(setup: dict):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == 0o777 & ~umask
+
+
+def test_a_disk_full_in_the_middle_of_writing_leaves_the_previous_output(setup: dict):
+    """RLIMIT_FSIZE makes the third file's write fail (EFBIG), as a full disk would."""
+    code = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000)); "
+        "from tinyfw.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    r = subprocess.run([sys.executable, "-c", code, "--project", str(setup["proj"]), "generate",
+                        "--model", str(setup["v2"]), "--out", str(setup["out"])],
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"tinyfw: error: {setup['out']}: cannot write")
+    assert "File too large" in r.stderr and "previous output is unchanged" in r.stderr
+    assert len(r.stderr.splitlines()) == 1
+    assert snapshot(setup["out"]) == setup["v1_files"]
+    assert leftovers(setup["out"]) == []
+
+
+def test_an_output_folder_under_a_file_is_one_line(setup: dict, tmp_path: Path):
+    blocker = tmp_path / "firmware"
+    blocker.write_text("a file where a folder should be\n")
+    out = blocker / "generated"
+    r = run_inproc(["--project", str(setup["proj"]), "generate", "--model", str(setup["v2"]),
+                    "--out", str(out)])
+    assert r.status == 2 and r.err == (
+        f"tinyfw: error: {out}: cannot create it: {blocker} is a file, not a folder\n")
