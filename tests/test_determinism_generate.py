@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
-from helpers import BENCH_MODEL, ROOT, project, tinyfw_exe  # noqa: E402
+from helpers import BENCH_MODEL, ROOT, project, tinyfw_exe
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
