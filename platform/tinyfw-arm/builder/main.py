@@ -3,6 +3,7 @@
 Everything board-specific comes from the board manifest `boards/<id>.json`:
   build.cpu / build.fpu / build.float_abi -> -mcpu/-mfpu/-mfloat-abi
   build.f_cpu, tinyfw.uart.*, tinyfw.timer.*, tinyfw.semihosting -> -DTINYFW_* for the C code
+  tinyfw.sensor.i2c_base / .i2c_address (optional) -> -DTINYFW_SENSOR_I2C_BASE / _ADDRESS
   tinyfw.flash_origin + upload.maximum_size, tinyfw.ram_origin + upload.maximum_ram_size,
   tinyfw.stack_size, tinyfw.handler_stack_size -> $BUILD_DIR/tinyfw_memory.ld
   tinyfw.trace_region.size (optional) -> the TRACE region at the end of RAM (preloaded traces)
@@ -142,6 +143,12 @@ board_defines = [
     ("TINYFW_TIMER_CLOCK_HZ", f"{manifest('tinyfw.timer.clock_hz', int)}u"),
     ("TINYFW_SEMIHOSTING", 1 if manifest("tinyfw.semihosting", bool) else 0),
 ]
+# A real sensor on an I2C bus (boards with one, e.g. the LSM6DSL of disco_l475vg_iot01a).
+if board.get("tinyfw.sensor.i2c_base", None) is not None:
+    board_defines += [
+        ("TINYFW_SENSOR_I2C_BASE", f"0x{manifest('tinyfw.sensor.i2c_base', int):08X}u"),
+        ("TINYFW_SENSOR_I2C_ADDRESS", f"0x{manifest('tinyfw.sensor.i2c_address', int):02X}u"),
+    ]
 
 # --- toolchain and flags --------------------------------------------------------------------
 
