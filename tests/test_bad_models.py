@@ -537,8 +537,8 @@ def test_a_folder_or_a_missing_file_given_as_model_is_one_line(tmp_path: Path):
     assert_one_line_error(r, file=tmp_path / "nope.tflite", words="cannot read")
 
 
-SUBPROCESS = ["truncated to 3000 B", "identifier TFL2", "a keras .h5 file", "a 2 GB activation",
-              "zero scale", "weights buffer smaller than its tensor", "subgraphs count 2^32-1"]
+SUBPROCESS = ["truncated to 3000 B", "a keras .h5 file", "a 2 GB activation", "zero scale",
+              "weights buffer smaller than its tensor"]
 
 
 @pytest.mark.parametrize("case_id", SUBPROCESS)

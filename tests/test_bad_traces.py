@@ -191,9 +191,8 @@ def test_a_bad_trace_stops_training_with_one_line_naming_file_line_and_column(
     assert_one_line_error(r, file=bad, line=case.line, field=case.field, words=case.words)
 
 
-SUBPROCESS_CASES = ["empty file", "header then data", "row with two values", "nan",
-                    "just above the range", "UTF-16 with BOM", "one huge line without newline",
-                    "51 samples", "exponent", "blank line between samples"]
+SUBPROCESS_CASES = ["empty file", "header then data", "nan", "just above the range",
+                    "one huge line without newline", "51 samples"]
 
 
 @pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
