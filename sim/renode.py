@@ -428,6 +428,13 @@ def renode_files(
     from tinyfw.sim.build import build_firmware, firmware_elf
 
     info = _load_board(cfg, board)
+    if info.qemu_machine is None:  # real hardware: no trace region, the sensor is real
+        raise InputError(
+            "Renode files are for simulated boards: this one reads a real sensor",
+            file=info.manifest,
+            field="tinyfw.qemu_machine",
+        )
+    platform_context(info, timer=timer)  # a board Renode cannot model fails before the build
     custom_gen = gen_dir is not None
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     embedded_model(gen_dir)  # a clear error before a build when nothing was generated

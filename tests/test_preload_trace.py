@@ -45,17 +45,21 @@ def cfg():
     return load_config(ROOT / "tinyfw.toml")
 
 
-@pytest.fixture(scope="module")
-def generated(cfg, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("gen") / "generated"
-    generate_project(cfg, BENCH_MODEL, out)
-    return out
+def bench_build(tmp_path_factory, cfg, board: str) -> tuple[Path, Path]:
+    """(ELF, generated folder) of the app with the benchmark model for `board`, built once per
+    test session (tests/test_renode_files.py uses it too)."""
+    base = tmp_path_factory.getbasetemp() / f"bench-{board}"
+    built = base / "elf.txt"
+    if not built.is_file():
+        generate_project(cfg, BENCH_MODEL, base / "generated")
+        elf = build_firmware(ROOT, board, generated=base / "generated", build_dir=base / "pio").elf
+        built.write_text(str(elf))
+    return Path(built.read_text()), base / "generated"
 
 
 @pytest.fixture(scope="module")
-def elf(generated, tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("pio")
-    return build_firmware(ROOT, "mps2_an386", generated=generated, build_dir=work).elf
+def elf(cfg, tmp_path_factory) -> Path:
+    return bench_build(tmp_path_factory, cfg, "mps2_an386")[0]
 
 
 @pytest.fixture(scope="module")
@@ -180,15 +184,15 @@ def test_the_trace_region_comes_from_the_elf_and_matches_the_manifest(elf: Path)
 
 
 def test_the_lm3s6965evb_plays_a_preloaded_recording_from_the_end_of_its_64k_ram(
-    generated, one_recording_per_class, tmp_path: Path
+    cfg, tmp_path_factory, one_recording_per_class, tmp_path: Path
 ):
-    res = build_firmware(ROOT, "lm3s6965evb", generated=generated, build_dir=tmp_path / "pio")
-    region = trace_region(res.elf)
+    lm3s_elf = bench_build(tmp_path_factory, cfg, "lm3s6965evb")[0]
+    region = trace_region(lm3s_elf)
     assert (region.start, region.size) == (0x20000000 + 64 * 1024 - 16 * 1024, 16 * 1024)
     rec = one_recording_per_class[1]
     trace = write_trace(rec.samples, tmp_path / "t.bin")
     blob = write_blob(rec.samples, tmp_path / "t.tfwt")
-    by_file = run_elf(res.elf, "lm3s6965evb", args=[str(trace)], timeout_s=30)
-    preloaded = run_preloaded(res.elf, "lm3s6965evb", blob, timeout_s=30)
+    by_file = run_elf(lm3s_elf, "lm3s6965evb", args=[str(trace)], timeout_s=30)
+    preloaded = run_preloaded(lm3s_elf, "lm3s6965evb", blob, timeout_s=30)
     assert preloaded.exit_code == 0, preloaded.uart_lines[-3:]
     assert protocol_lines(preloaded.uart_lines) == protocol_lines(by_file.uart_lines)

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import robot
 from robot.api import ExecutionResult, SuiteVisitor
+from test_preload_trace import bench_build
 from tinyfw.codegen.project import generate_project
 from tinyfw.model.data import load_dataset
 from tinyfw.model.split import split_recordings
@@ -136,10 +137,8 @@ def cfg():
 
 @pytest.fixture(scope="module")
 def firmware(cfg, tmp_path_factory):
-    work = tmp_path_factory.mktemp("renode_fw")
-    generate_project(cfg, BENCH_MODEL, work / "generated")
-    res = build_firmware(ROOT, BOARD, generated=work / "generated", build_dir=work / "pio")
-    return res.elf, work / "generated"
+    """(ELF, generated folder): the app with the benchmark model, shared with the preload tests."""
+    return bench_build(tmp_path_factory, cfg, BOARD)
 
 
 @pytest.fixture(scope="module")
