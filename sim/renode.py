@@ -211,7 +211,10 @@ def platform_context(info: BoardInfo, *, timer: bool = True) -> dict[str, object
         "ram_origin": info.ram_origin,
         "ram_size": info.ram_bytes,
         "peripherals": peripherals,
-        "timer": timer_model is not None and timer,
+        "timer_text": (
+            " and SysTick (in the NVIC)" if timer_model is None
+            else " and the timer" if timer else ""
+        ),
         "timer_note": timer_note,
         "uart_name": "sysbus.uart0",
         "mips": max(1, info.f_cpu_hz // 1_000_000),
