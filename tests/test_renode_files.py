@@ -18,8 +18,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import robot
-from robot.api import ExecutionResult, SuiteVisitor
+
+try:
+    import robot
+    from robot.api import ExecutionResult, SuiteVisitor
+except ImportError as exc:  # fail loudly, never skip
+    raise ImportError(
+        "Robot Framework runs the generated .robot suites here: "
+        "`.venv/bin/pip install robotframework==7.5` (requirements.txt)"
+    ) from exc
 from test_preload_trace import bench_build
 from tinyfw.codegen.project import generate_project
 from tinyfw.model.data import load_dataset
