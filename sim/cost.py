@@ -43,17 +43,18 @@ class BoardCost:
 
     def line(self) -> str:
         if self.reason:
-            return f"{self.board:14s} DOES NOT FIT: {self.reason}"
+            return f"{self.board:20s} DOES NOT FIT: {self.reason}"
         fit = "fits" if self.fits else "DOES NOT FIT"
         cost = "not measured (no simulator for this board)"
         if self.instructions_per_inference is not None:
-            cost = (
+            est = "~" if "estimated" in self.measured_on else ""
+            cost = est + (
                 f"{self.instructions_per_inference} instructions/inference, >= "
                 f"{self.latency_ms_min:.3f} ms at {self.core_clock_hz / 1e6:g} MHz, duty cycle >= "
                 f"{100 * self.duty_cycle_min:.3f} % at {self.windows_per_second:g} windows/s"
             )
         return (
-            f"{self.board:14s} {fit}: flash {self.flash_bytes}/{self.flash_limit} B, RAM "
+            f"{self.board:20s} {fit}: flash {self.flash_bytes}/{self.flash_limit} B, RAM "
             f"{self.ram_bytes} B used ({self.ram_reserved} B reserved)/{self.ram_limit} B; {cost}"
         )
 
@@ -71,17 +72,29 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     instructions = None
     stack = 0
     measured_on = "not simulated"
-    if info.qemu_machine:
+    # A real board without a simulator may name a simulated board with the same core and code
+    # (tinyfw.estimate_on): its instruction count and stack are this board's estimate.
+    proxy = json.loads(info.manifest.read_text()).get("tinyfw", {}).get("estimate_on")
+    run_board, run_elf_path = board, res.elf
+    if not info.qemu_machine and proxy:
+        proxy_info = load_board(proxy, cfg.root / "boards")
+        if proxy_info.qemu_machine and proxy_info.cpu == info.cpu:
+            run_board = proxy
+            run_elf_path = build_firmware(cfg.root, proxy, generated=gen_dir,
+                                          build_dir=work / "proxy-pio").elf
+    if load_board(run_board, cfg.root / "boards").qemu_machine:
         recs = split_recordings(load_dataset(data_dir, cfg), cfg.split).test or load_dataset(
             data_dir, cfg
         )
-        r = run_recording(recs[0], res.elf, board, oracle, cfg, work / "traces", timeout_s=60)
+        r = run_recording(recs[0], run_elf_path, run_board, oracle, cfg, work / "traces",
+                          timeout_s=60)
         if r.exit_code != 0 or r.first_mismatch:
             raise InputError(f"the firmware failed on {recs[0].name}: {r.first_mismatch}",
-                             file=res.elf)
+                             file=run_elf_path)
         instructions = r.instructions_max
         stack = r.stack_bytes or 0
-        measured_on = f"QEMU {info.qemu_machine}, {recs[0].name}, max over its windows"
+        what = "measured" if run_board == board else f"estimated on {run_board} (same core)"
+        measured_on = f"{what}: QEMU, {recs[0].name}, max over its windows"
     windows_per_s = cfg.data.rate_hz / cfg.window.hop
     latency = None if instructions is None else instructions / info.f_cpu_hz * 1000.0
     reserved = sizes.ram_static + info.stack_bytes + info.handler_stack_bytes

@@ -138,6 +138,23 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 0 if all(c.fits for c in costs) else 2
 
 
+def cmd_renode(args: argparse.Namespace) -> int:
+    from tinyfw.sim.renode import renode_files
+
+    cfg = _project(args)
+    files = renode_files(
+        cfg,
+        board=args.board or cfg.board.id,
+        data_dir=cfg.data_dir(args.data),
+        split=args.split,
+        out_dir=Path(args.out) if args.out else None,
+        build=not args.no_build,
+        timer=not args.without_timer,
+    )
+    print(files.summary())
+    return 0
+
+
 def cmd_boards(args: argparse.Namespace) -> int:
     from tinyfw.sim.boards import list_boards
 
@@ -208,6 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model", metavar="MODEL.tflite")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_inspect)
+
+    s = sub.add_parser("renode", help="write Renode platform, scripts and Robot tests for recorded traces")
+    s.add_argument("--board", metavar="ID", help="board id (default from tinyfw.toml)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.add_argument("--split", choices=["test", "all"], default="all",
+                   help="recordings: the test split of training, or all (default)")
+    s.add_argument("--out", metavar="DIR", help="output folder (default build/renode/<board>)")
+    s.add_argument("--no-build", action="store_true", help="use the last build")
+    s.add_argument("--without-timer", action="store_true",
+                   help="leave out the CMSDK timer model (Renode 1.16.1 and older lack it)")
+    s.set_defaults(func=cmd_renode)
 
     s = sub.add_parser("boards", help="list the boards tinyfw knows")
     s.set_defaults(func=cmd_boards)

@@ -102,8 +102,11 @@ int32_t semihost_get_cmdline(char *buf, uint32_t n)
 void semihost_exit(int32_t code)
 {
     const uint32_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint32_t)code};
+    /* Once: a host that does not end the program (a debugger, Renode) gets a sleeping core,
+     * not a flood of repeated exit requests. */
+    (void)semihost_call(SYS_EXIT_EXTENDED, block);
     for (;;) {
-        (void)semihost_call(SYS_EXIT_EXTENDED, block);
+        __asm__ volatile("wfi");
     }
 }
 
