@@ -7,13 +7,14 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test bench lint clean help
+.PHONY: setup demo test bench opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
 	@echo "make demo    train -> generate -> build -> simulate on ../shared/data/st-har"
 	@echo "make test    the whole test suite"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (../shared/bench)"
+	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
 setup:
 	@scripts/setup.sh
@@ -29,6 +30,11 @@ test: setup
 
 bench: setup
 	$(VENV)/bin/python -m tinyfw.sim.bench --json build/bench/report.json
+
+opcases: setup
+	$(VENV)/bin/python tests/opcases/opcases.py generate
+	$(VENV)/bin/python tests/opcases/models.py generate
+	$(VENV)/bin/python tests/opcases/rejects.py generate
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -43,8 +43,15 @@ def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
             file=where,
             field="output",
         )
-    if x.quant is None or y.quant is None:
-        raise InputError("model input/output are not quantized", file=where)
+    for what, t in (("input", x), ("output", y)):
+        if t.dtype != "int8" or t.quant is None:
+            raise InputError(
+                f"the sensor application needs an int8 model {what}, this one is {t.dtype}; "
+                "re-convert with inference_input_type/inference_output_type = tf.int8 "
+                "(`tinyfw verify` still proves such a model)",
+                file=where,
+                field=what,
+            )
     try:
         pre = PreprocessParams.for_model(cfg, x.scale, x.zero_point)
         post = PostParams.from_config(cfg.post, len(classes), y.scale, y.zero_point)
