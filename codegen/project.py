@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tinyfw import __version__
 from tinyfw.codegen import emit
 from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.config import Config
-from tinyfw.errors import InputError
 from tinyfw.model.postprocess import PostParams
 from tinyfw.model.preprocess import PreprocessParams
+
+from tinyfw import __version__
+from tinyfw.config import Config
+from tinyfw.errors import InputError
 
 
 def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
@@ -65,7 +66,7 @@ def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
         "columns": list(cfg.data.columns),
         "units": cfg.data.units,
         "rate_text": repr(cfg.data.rate_hz),
-        "rate_millihz": int(round(cfg.data.rate_hz * 1000)),
+        "rate_millihz": round(cfg.data.rate_hz * 1000),
         "window_len": cfg.window.length,
         "window_hop": cfg.window.hop,
         "labels": list(classes),

@@ -11,9 +11,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyfw.errors import InputError, RunFailed, ToolMissing
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
+
+from tinyfw.errors import InputError, RunFailed, ToolMissing
 
 PIO_ENV = {
     "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no",
@@ -99,7 +100,8 @@ def build_firmware(
         cmd.append("-v")
     try:
         r = subprocess.run(
-            cmd, capture_output=True, text=True, env=pio_environment(extra), timeout=timeout_s
+            cmd, capture_output=True, text=True, env=pio_environment(extra), timeout=timeout_s,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise RunFailed(f"PlatformIO build for {board} timed out after {timeout_s} s") from None

@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from tinyfw.codegen import emit
-from tinyfw.config import Config
-from tinyfw.errors import InputError, RunFailed
 from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.qemu import QemuResult, run_elf, ticks_to_instructions
+
+from tinyfw.config import Config
+from tinyfw.errors import InputError, RunFailed
 
 ICOUNT_SHIFT = 6
 _WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")
@@ -127,12 +127,16 @@ class SimReport:
 
     def summary(self) -> str:
         lines = [
-            f"board {self.board}: {len(self.recordings)} recordings, {self.windows} windows, "
-            f"{self.equivalent_windows} equivalent to the host (TFLM oracle)",
+            (
+                f"board {self.board}: {len(self.recordings)} recordings, {self.windows} windows, "
+                f"{self.equivalent_windows} equivalent to the host (TFLM oracle)"
+            ),
             f"firmware accuracy {self.firmware_accuracy:.4f} (post-processed activity per window)",
-            f"flash {self.flash_bytes} B, RAM {self.ram_bytes} B (static {self.static_ram_bytes} "
-            f"incl. arena {self.arena_bytes}, stack {self.stack_bytes}), "
-            f"{self.instructions_per_inference} instructions per inference",
+            (
+                f"flash {self.flash_bytes} B, RAM {self.ram_bytes} B (static "
+                f"{self.static_ram_bytes} incl. arena {self.arena_bytes}, stack "
+                f"{self.stack_bytes}), {self.instructions_per_inference} instructions per inference"
+            ),
         ]
         bad = [r for r in self.recordings if r.first_mismatch or r.exit_code != 0]
         for r in bad[:10]:

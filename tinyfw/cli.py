@@ -10,8 +10,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from tinyfw import __version__
 from tinyfw.config import CONFIG_NAME, Config, find_project, load_config

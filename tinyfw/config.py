@@ -6,11 +6,13 @@ reported as one line naming the file, the line (where it can be found) and the f
 
 from __future__ import annotations
 
+import math
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from tinyfw.errors import InputError
 
@@ -172,7 +174,7 @@ def _check_value(
     if isinstance(expected, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             err(f"expected a number, got {type(value).__name__} {value!r}")
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             err(f"expected a finite number, got {value!r}")
         return float(value)
     if isinstance(expected, str):
