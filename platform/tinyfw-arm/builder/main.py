@@ -277,6 +277,15 @@ if extra_dir:
     env.BuildSources(os.path.join("$BUILD_DIR", "extra"), extra_dir)
 env.Append(CPPPATH=[d for d in include_dirs if os.path.isdir(d)])
 
+# Reproducible ELFs: no absolute build paths in debug info or __FILE__. GCC uses the last
+# matching map, so the project folder comes first and the folders that may lie inside it after.
+prefix_maps = [(project_dir, "."), (env.subst("$BUILD_DIR"), "build")]
+if generated_dir:
+    prefix_maps.append((generated_dir, "generated"))
+if extra_dir:
+    prefix_maps.append((extra_dir, "extra"))
+env.Append(CCFLAGS=["-ffile-prefix-map=%s=%s" % (old, new) for old, new in prefix_maps])
+
 # --- targets --------------------------------------------------------------------------------
 
 env.Append(
