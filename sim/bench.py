@@ -5,6 +5,12 @@ bench app (firmware/bench: one inference on the fixed input) for each board, run
 with -icount and reports flash, static RAM, stack and exact instructions per inference next to
 the TFLM numbers measured on the same model and board (../shared/bench/ANCHORS.md). The output
 is also checked against the TFLM oracle: a fast wrong answer is not a result.
+
+Per op (on by default, --no-per-op to skip): a second build includes firmware/bench/bench_trace.h,
+which routes the generated model's TFW_TRACE hook (called after every op) to a timer stamp; the
+table shows instructions per op, the cost of one stamp subtracted. The totals come from the plain
+build (no hook); the per-op column is within a few instructions per op of what the plain build
+spends there (the hook is an opaque call, so the compiler keeps each op's code as it is).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from tinyfw.paths import ROOT
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
 ICOUNT_SHIFT = 6
 _LINE = re.compile(r"^bench ticks=(\d+) empty=(\d+) out=(\S+) stack=(\d+)$")
+_OPS_LINE = re.compile(r"^ops stamp=(\d+) (\S*)$")
+TRACE_H = ROOT / "firmware" / "bench" / "bench_trace.h"
 
 
 def read_anchors(path: Path) -> list[dict[str, Any]]:
@@ -47,7 +55,26 @@ def read_anchors(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def bench_board(model: Path, input_csv: Path, board: str, work: Path) -> dict[str, Any]:
+def per_op_instructions(elf: Path, board: str, graph: Any) -> list[dict[str, Any]]:
+    """Run the per-op build; one row per op in execution order: index, opcode, instructions."""
+    run = run_elf(elf, board, timeout_s=30, icount_shift=ICOUNT_SHIFT)
+    m = next((_OPS_LINE.match(ln) for ln in run.uart_lines if _OPS_LINE.match(ln)), None)
+    if run.exit_code != 0 or m is None:
+        raise RunFailed(f"per-op bench failed on {board}: exit {run.exit_code}, {run.uart_lines[-3:]}")
+    stamp = int(m.group(1))
+    rows = []
+    for item in m.group(2).split(","):
+        idx, ticks = (int(v) for v in item.split(":"))
+        rows.append({
+            "op": idx,
+            "opcode": graph.ops[idx].opcode,
+            "instructions": ticks_to_instructions(max(ticks - stamp, 0), board, ICOUNT_SHIFT),
+        })
+    return rows
+
+
+def bench_board(model: Path, input_csv: Path, board: str, work: Path,
+                per_op: bool = True) -> dict[str, Any]:
     from tinyfw.model.oracle import Oracle
 
     graph = read_model(model)
@@ -74,6 +101,11 @@ def bench_board(model: Path, input_csv: Path, board: str, work: Path) -> dict[st
     syms = symbol_sizes(res.elf)
     weights = sum(s for n, s in syms.items() if n.startswith("model_op"))
     kernels = sum(s for n, s in syms.items() if n.startswith("tfw_"))
+    ops: list[dict[str, Any]] = []
+    if per_op:
+        traced = build_firmware(ROOT, board, app="bench", generated=gen, build_dir=work / "pio-ops",
+                                extra_flags=f"-include {TRACE_H}")
+        ops = per_op_instructions(traced.elf, board, graph)
     return {
         "board": board,
         "outputs": outputs,
@@ -87,6 +119,7 @@ def bench_board(model: Path, input_csv: Path, board: str, work: Path) -> dict[st
         "weights_and_params": weights,
         "kernels": kernels,
         "macs": code.macs,
+        "per_op": ops,
     }
 
 
@@ -98,10 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board", action="append", help="board id (repeatable; default mps2_an386)")
     ap.add_argument("--json", type=Path, help="write the results as JSON")
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
+    ap.add_argument("--per-op", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time every op (a second, traced build; default on)")
     args = ap.parse_args(argv)
     try:
         results = [
-            bench_board(args.model, args.input, b, args.work / b)
+            bench_board(args.model, args.input, b, args.work / b, args.per_op)
             for b in (args.board or ["mps2_an386"])
         ]
     except TinyfwError as e:
@@ -123,6 +158,17 @@ def main(argv: list[str] | None = None) -> int:
             smallest = min(a["flash"] for a in anchors)
             print(f"  vs TFLM: {fastest / r['instructions']:.2f}x fewer instructions than its fastest "
                   f"build, {smallest / r['flash']:.2f}x less flash than its smallest")
+    if any(r["per_op"] for r in results):
+        print()
+        print(f"{'instructions per op':28s}" + "".join(f"{r['board']:>14s}" for r in results))
+        rows = max((r["per_op"] for r in results), key=len)
+        for i, row in enumerate(rows):
+            cells = "".join(
+                f"{r['per_op'][i]['instructions']:14d}" if i < len(r["per_op"]) else f"{'':14s}"
+                for r in results)
+            print(f"  {row['op']:3d} {row['opcode']:22s}{cells}")
+        sums = "".join(f"{sum(o['instructions'] for o in r['per_op']):14d}" for r in results)
+        print(f"  {'sum of ops':26s}{sums}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"tinyfw": results, "tflm": anchors}, indent=2) + "\n")

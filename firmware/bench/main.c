@@ -1,13 +1,59 @@
 /* Benchmark app: one inference of the generated model on a fixed input (bench_input.h),
  * timed with the board timer, then the stack high-water mark. Prints one line:
- *   bench ticks=<t> out=<o0>,<o1>,... stack=<bytes>
- * Like the TFLite Micro anchor app in ../shared/bench: startup + UART + semihosting + model. */
+ *   bench ticks=<t> empty=<e> out=<o0>,<o1>,... stack=<bytes>
+ * Like the TFLite Micro anchor app in ../shared/bench: startup + UART + semihosting + model.
+ *
+ * Per-op build (bench_trace.h included with -include): the model calls tfw_bench_op_done()
+ * after every op, which stamps the timer; a second line gives the ticks per op index
+ * (ops without code, e.g. RESHAPE, included) and the cost of one stamp for the host to subtract:
+ *   ops stamp=<ticks of one stamp> <op index>:<ticks>,...
+ */
 #include <stdint.h>
 #include <string.h>
 
 #include "bench_input.h"
 #include "board.h"
 #include "model.h"
+
+#ifdef TFW_BENCH_PER_OP
+static uint32_t bench_stamps[TFW_BENCH_MAX_OPS + 1]; /* [0] before the first op */
+static int32_t bench_ops[TFW_BENCH_MAX_OPS];
+static int32_t bench_count;
+
+void tfw_bench_op_done(int32_t op_index)
+{
+    if (bench_count < TFW_BENCH_MAX_OPS) {
+        bench_stamps[bench_count + 1] = board_timer_ticks();
+        bench_ops[bench_count++] = op_index;
+    }
+}
+
+/* Runs the model once more with a stamp after every op and prints the ops line. */
+static void bench_per_op(void)
+{
+    /* One hook call between two stamps = what every interval carries besides its op. */
+    bench_count = 0;
+    tfw_bench_op_done(-1);
+    tfw_bench_op_done(-1);
+    const uint32_t stamp = bench_stamps[2] - bench_stamps[1];
+    bench_count = 0;
+    memcpy(model_input(), bench_input, MODEL_INPUT_SIZE);
+    bench_stamps[0] = board_timer_ticks();
+    model_invoke();
+    board_uart_puts("ops stamp=");
+    board_put_u32(stamp);
+    board_uart_puts(" ");
+    for (int32_t i = 0; i < bench_count; ++i) {
+        if (i > 0) {
+            board_uart_puts(",");
+        }
+        board_put_i32(bench_ops[i]);
+        board_uart_puts(":");
+        board_put_u32(bench_stamps[i + 1] - bench_stamps[i]);
+    }
+    board_uart_puts("\n");
+}
+#endif
 
 int main(void)
 {
@@ -35,5 +81,8 @@ int main(void)
     board_uart_puts(" stack=");
     board_put_u32(board_stack_high_water());
     board_uart_puts("\n");
+#ifdef TFW_BENCH_PER_OP
+    bench_per_op();
+#endif
     board_exit(0);
 }
