@@ -9,6 +9,7 @@
  *   tfw_rdbpot(x, e)  RoundingDivideByPOT: x / 2^e, rounding half away from zero, e in [0, 31].
  *   tfw_mbqm(x, m, s) MultiplyByQuantizedMultiplier: x * m * 2^(s - 31);
  *                     m in [2^30, 2^31) (or 0), s in [-31, 30], s > 0 is a left shift.
+ *                     Same value as tfw_rdbpot(tfw_srdhm(x << s, m), -s), fewer instructions.
  */
 #ifndef TFW_QMATH_H
 #define TFW_QMATH_H
@@ -34,13 +35,33 @@ static inline int32_t tfw_rdbpot(int32_t x, int32_t exponent)
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
+/* The same value as tfw_rdbpot(tfw_srdhm(x * 2^left, m), right), computed with one 64-bit
+ * multiply-accumulate (SMULL/SMLAL, also on a Cortex-M3) and shifts.
+ *
+ * Why it is exact (m >= 0, so the product P = x * m has the sign of x or is 0):
+ * - tfw_srdhm(a, m) = floor((a * m + 2^30) / 2^31) for every a when m != INT32_MIN (gemmlowp's
+ *   nudge of 1 - 2^30 with truncating division equals this floor for a negative product).
+ * - shift >= 0: that is the whole result (tfw_rdbpot by 0 is the identity).
+ * - shift = -e < 0: tfw_rdbpot(t, e) = floor((t + 2^(e-1) - [t < 0]) / 2^e). With
+ *   t = floor((P + 2^30) / 2^31) and floor(floor(a) / k) = floor(a / k), the result is
+ *   floor((P + 2^30 - [t < 0] * 2^31 + 2^(30+e)) / 2^(31+e)). [t < 0] may be replaced by
+ *   [x < 0]: they differ only where t = 0, and there both give floor((2^(e-1) - {0,1}) / 2^e) = 0.
+ *   So p = P + (x < 0 ? -2^30 : 2^30) and the result is floor((floor(p / 2^31) / 2^(e-1) + 1) / 2),
+ *   where floor(p / 2^31) fits an int32 (|p| < 2^62) and the + 1 cannot overflow.
+ * tests/test_ops_qmath_requantize.py compares it with the two-step definition on edge and random
+ * values, on the host and on the targets. */
 static inline int32_t tfw_mbqm(int32_t x, int32_t multiplier, int32_t shift)
 {
-    const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
-    /* x * 2^left wraps like TFLM's int32 multiply (done unsigned to stay defined). */
-    const int32_t shifted = (int32_t)((uint32_t)x << left);
-    return tfw_rdbpot(tfw_srdhm(shifted, multiplier), right);
+    if (shift >= 0) {
+        /* x * 2^left wraps like TFLM's int32 multiply (done unsigned to stay defined). */
+        const int32_t shifted = (int32_t)((uint32_t)x << shift);
+        return (int32_t)(((int64_t)shifted * multiplier + (1LL << 30)) >> 31);
+    }
+    /* x < 0 ? -2^30 : 2^30, written so that it becomes the SMLAL accumulator's initial value. */
+    const int64_t round = (int64_t)(int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u);
+    const int64_t p = (int64_t)x * multiplier + round;
+    const int32_t q = (int32_t)(p >> 31);
+    return ((q >> (-shift - 1)) + 1) >> 1;
 }
 
 static inline int32_t tfw_clamp(int32_t x, int32_t lo, int32_t hi)
