@@ -254,6 +254,13 @@ extra_dir = project_path(project_option("custom_tinyfw_extra_src", "none"))
 if extra_dir and not os.path.isdir(extra_dir):
     fail(f"custom_tinyfw_extra_src: {extra_dir} is not a folder", 2)
 
+if app == "app" and not (generated_dir and os.path.isfile(os.path.join(generated_dir, "app_config.h"))):
+    fail(
+        "%s holds no generated model (app_config.h): run `tinyfw generate` (or `make demo`)"
+        % (generated_dir or "custom_tinyfw_generated"),
+        2,
+    )
+
 env.Replace(TINYFW_APP=app, TINYFW_BOARD_FAMILY=family)
 if not env.get("SRC_FILTER"):
     env.Replace(
