@@ -1,11 +1,12 @@
-"""tfw_mbqm (firmware/kernels/tfw_qmath.h), the requantization every int8 kernel ends with, is
-computed with one 64-bit multiply-accumulate and shifts. It must give the same value as the
-two-step definition TFLite Micro uses, RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(
-x * 2^left, m), right) (tfw_rdbpot(tfw_srdhm(...))), for every int32 x, every multiplier in
-[2^30, 2^31) or 0 and every shift in [-31, 30]: on edge values (int32 extremes, powers of two
-and their neighbours, the rounding ties of every shift) and seeded random ones, on the host
-(gcc with ASan/UBSan) and on a Cortex-M4F and a Cortex-M3 under QEMU. The two-step functions
-themselves are checked against codegen/qmath.py (numpy, int64)."""
+"""tfw_mbqm and tfw_mbqm_rs (firmware/kernels/tfw_qmath.h), the requantization every int8 kernel
+ends with, are computed with one 64-bit multiply-accumulate and shifts. They must give the same
+value as the two-step definition TFLite Micro uses, RoundingDivideByPOT(
+SaturatingRoundingDoublingHighMul(x * 2^left, m), right), written here as gemmlowp writes it, for
+every int32 x, every multiplier in [2^30, 2^31) or 0 and every shift in [-31, 30] (tfw_mbqm_rs:
+shift <= -2); tfw_srdhm (any a, b) and tfw_rdbpot must equal gemmlowp's. Edge values (int32
+extremes, powers of two and their neighbours, the rounding ties of every shift) and seeded random
+ones, on the host (gcc with ASan/UBSan) and on a Cortex-M4F and a Cortex-M3 under QEMU. The
+two-step definition itself is checked against codegen/qmath.py (numpy, int64)."""
 
 from __future__ import annotations
 
@@ -41,23 +42,59 @@ static uint32_t next_u32(void)
     return x;
 }
 
+/* gemmlowp's SaturatingRoundingDoublingHighMul and RoundingDivideByPOT, written as gemmlowp
+ * writes them (tfw_srdhm is checked against this one). */
+static int32_t gemmlowp_srdhm(int32_t a, int32_t b)
+{
+    if (a == b && a == INT32_MIN) {
+        return INT32_MAX;
+    }
+    const int64_t ab = (int64_t)a * (int64_t)b;
+    const int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
+    return (int32_t)((ab + nudge) / (1LL << 31));
+}
+
+static int32_t gemmlowp_rdbpot(int32_t x, int32_t exponent)
+{
+    const int32_t mask = (int32_t)((1LL << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
 static int32_t two_step(int32_t x, int32_t m, int32_t shift)
 {
     const int32_t left = shift > 0 ? shift : 0;
     const int32_t right = shift > 0 ? 0 : -shift;
-    return tfw_rdbpot(tfw_srdhm((int32_t)((uint32_t)x << left), m), right);
+    return gemmlowp_rdbpot(gemmlowp_srdhm((int32_t)((uint32_t)x << left), m), right);
 }
 
 static uint32_t cases, mismatches;
 static int32_t bad_x, bad_m, bad_s, bad_got, bad_want;
 
-static void check(int32_t x, int32_t m, int32_t s)
+static void mismatch(int32_t x, int32_t m, int32_t s, int32_t got, int32_t want)
 {
-    const int32_t got = tfw_mbqm(x, m, s);
-    const int32_t want = two_step(x, m, s);
-    ++cases;
     if (got != want && mismatches++ == 0) {
         bad_x = x; bad_m = m; bad_s = s; bad_got = got; bad_want = want;
+    }
+}
+
+/* tfw_mbqm, and tfw_mbqm_rs where it applies (s <= -2), against the two-step definition;
+ * tfw_srdhm and tfw_rdbpot against gemmlowp's. */
+static void check(int32_t x, int32_t m, int32_t s)
+{
+    const int32_t want = two_step(x, m, s);
+    ++cases;
+    mismatch(x, m, s, tfw_mbqm(x, m, s), want);
+    if (s <= -2) {
+        const int32_t rs = -s - 1;
+        mismatch(x, m, s, tfw_mbqm_rs(x, m, rs, 1 << (rs - 1)), want);
+    }
+    mismatch(x, m, 99, tfw_srdhm(x, m), gemmlowp_srdhm(x, m));
+    mismatch(x, -m, 99, tfw_srdhm(x, -m), gemmlowp_srdhm(x, -m));
+    mismatch(x, INT32_MIN, 99, tfw_srdhm(x, INT32_MIN), gemmlowp_srdhm(x, INT32_MIN));
+    if (s <= 0) {
+        mismatch(x, 0, s, tfw_rdbpot(x, -s), gemmlowp_rdbpot(x, -s));
     }
 }
 
@@ -203,7 +240,8 @@ def test_requantization_equals_the_two_step_definition_on_the_target(
     (src / "main.c").write_text(
         f"#define SEED {SEED}u\n#define RANDOM_CASES {RANDOM_CASES}u\n" + CHECK_C + TARGET_MAIN)
     monkeypatch.setenv("TINYFW_EXTRA_SRC", str(src))  # main() from here, no app, no model
-    res = build_firmware(ROOT, board, app="none", generated=Path("none"), build_dir=tmp_path / "pio")
+    res = build_firmware(ROOT, board, app="none", generated=Path("none"),
+                         build_dir=tmp_path / "pio")
     run = run_elf(res.elf, board, timeout_s=120)
     assert run.exit_code == 0, run.uart_lines[-5:]
     line = _result(run.uart_lines)
