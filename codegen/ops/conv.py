@@ -1,8 +1,11 @@
-"""CONV_2D lowering -> tfw_conv2d_s8 (firmware/kernels/tfw_conv2d_s8.c)."""
+"""CONV_2D lowering -> tfw_conv2d_s8 (firmware/kernels/tfw_conv2d_s8.c).
+
+Besides TFLM's Prepare (per-channel multipliers, padding, activation range) this folds the
+input offset into the bias and pair-packs the filter (codegen/ops/_packing.py), and plans a
+scratch buffer only when some patch cannot be read in place."""
 
 from __future__ import annotations
 
-import numpy as np
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import (
     Arg,
@@ -13,6 +16,12 @@ from tinyfw.codegen.lowering import (
     compute_padding,
     per_channel_requant,
     shape4,
+)
+from tinyfw.codegen.ops._packing import (
+    conv_patches_in_place,
+    fold_bias,
+    pack_row_pairs,
+    round_up4,
 )
 from tinyfw.codegen.ops._util import check_shifts
 
@@ -63,19 +72,27 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
     mult, shift = per_channel_requant(x.scale, w.quant.scale, y.scale, oc)
     check_shifts(ctx, op, shift, "input x filter / output scales")
     act_min, act_max = activation_range(act, y)
-    consts = []
-    filt, _filt_ref = ctx.const(op, "filter", "int8_t", w.array(), f"{w.name} {w.shape}")
+    pad_h = compute_padding(pad, ih, kh, sh, dh, oh)
+    pad_w = compute_padding(pad, iw, kw, sw, dw, ow)
+    rows = w.array().reshape(oc, kh * kw * kc)
+    folded = fold_bias(b.array() if b is not None else None, rows, -x.zero_point)
+    filt, _ = ctx.const(op, "filter", "int8_t", pack_row_pairs(rows, groups),
+                        f"{w.name} {w.shape}, pair-packed")
+    bias, _ = ctx.const(op, "bias", "int32_t", folded,
+                        f"{b.name if b is not None else 'no bias'} + input offset x filter sums")
     m_arr, m_ref = ctx.const(op, "mult", "int32_t", mult)
     s_arr, s_ref = ctx.const(op, "shift", "int32_t", shift)
-    consts += [filt, m_arr, s_arr]
-    args = [Arg("tensor", tensor=x.index, const=True), Arg("const", "int8_t", name=filt.name)]
-    if b is not None:
-        bias, _ = ctx.const(op, "bias", "int32_t", b.array().astype(np.int64), f"{b.name}")
-        consts.append(bias)
-        args.append(Arg("const", "int32_t", name=bias.name))
-    else:
-        args.append(Arg("null", "int32_t"))
-    args.append(Arg("tensor", tensor=y.index))
+    consts = [filt, bias, m_arr, s_arr]
+    in_place = conv_patches_in_place(x.shape, (kh, kw, kc), (oh, ow), (sh, sw), (dh, dw),
+                                     (pad_h, pad_w))
+    scratch = 0 if in_place else 2 * round_up4(kh * kw * kc)
+    args = [
+        Arg("tensor", tensor=x.index, const=True),
+        Arg("const", "int8_t", name=filt.name),
+        Arg("const", "int32_t", name=bias.name),
+        Arg("scratch", "int8_t") if scratch else Arg("null", "int8_t"),
+        Arg("tensor", tensor=y.index),
+    ]
     params = {
         "input": shape4(x.shape),
         "filter": shape4(w.shape),
@@ -84,8 +101,8 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
         "stride_w": sw,
         "dilation_h": dh,
         "dilation_w": dw,
-        "pad_h": compute_padding(pad, ih, kh, sh, dh, oh),
-        "pad_w": compute_padding(pad, iw, kw, sw, dw, ow),
+        "pad_h": pad_h,
+        "pad_w": pad_w,
         "input_offset": -x.zero_point,
         "output_offset": y.zero_point,
         "act_min": act_min,
@@ -100,8 +117,10 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
         params=params,
         args=args,
         consts=consts,
+        scratch_bytes=scratch,
         macs=n * oh * ow * oc * kh * kw * kc,
-        note=f"{kh}x{kw} stride {sh}x{sw} dil {dh}x{dw} {pad} {act} groups {groups}",
+        note=f"{kh}x{kw} stride {sh}x{sw} dil {dh}x{dw} {pad} {act} groups {groups}"
+        f"{'' if in_place else ', patches gathered'}",
     )
 
 

@@ -1,4 +1,7 @@
-"""FULLY_CONNECTED lowering -> tfw_fully_connected_s8."""
+"""FULLY_CONNECTED lowering -> tfw_fully_connected_s8.
+
+Besides TFLM's Prepare this folds the offsets' constant terms into the bias and pair-packs the
+weights (codegen/ops/_packing.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from tinyfw.codegen.lowering import (
     per_channel_requant,
     per_tensor_conv_multiplier,
 )
+from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs, round_up4
 from tinyfw.codegen.ops._util import check_shifts
 
 
@@ -60,18 +64,27 @@ def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
         if b.numel != out_depth:
             raise ctx.error(op, f"bias has {b.numel} values for {out_depth} outputs")
     act_min, act_max = activation_range(act, y)
-    wa, _ = ctx.const(op, "weights", "int8_t", w.array(), f"{w.name} {w.shape}")
+    # sum((w + fo) * (x + io)) = sum(w x) + io sum(w) + fo sum(x) + depth fo io: all but
+    # fo sum(x) are constants.
+    input_offset = -x.zero_point
+    rows = w.array().reshape(out_depth, accum)
+    folded = fold_bias(b.array() if b is not None else None, rows, input_offset,
+                       extra=accum * filter_offset * input_offset)
+    wa, _ = ctx.const(op, "weights", "int8_t", pack_row_pairs(rows),
+                      f"{w.name} {w.shape}, pair-packed")
+    ba, _ = ctx.const(op, "bias", "int32_t", folded,
+                      f"{b.name if b is not None else 'no bias'} + offset terms")
     ma, m_ref = ctx.const(op, "mult", "int32_t", mult)
     sa, s_ref = ctx.const(op, "shift", "int32_t", shift)
-    consts = [wa, ma, sa]
-    args = [Arg("tensor", tensor=x.index, const=True), Arg("const", "int8_t", name=wa.name)]
-    if b is not None:
-        ba, _ = ctx.const(op, "bias", "int32_t", b.array().astype(np.int64), b.name)
-        consts.append(ba)
-        args.append(Arg("const", "int32_t", name=ba.name))
-    else:
-        args.append(Arg("null", "int32_t"))
-    args.append(Arg("tensor", tensor=y.index))
+    scratch = 0 if accum % 4 == 0 else 2 * round_up4(accum)
+    consts = [wa, ba, ma, sa]
+    args = [
+        Arg("tensor", tensor=x.index, const=True),
+        Arg("const", "int8_t", name=wa.name),
+        Arg("const", "int32_t", name=ba.name),
+        Arg("scratch", "int8_t") if scratch else Arg("null", "int8_t"),
+        Arg("tensor", tensor=y.index),
+    ]
     return Lowered(
         op=op,
         kernel="tfw_fully_connected_s8",
@@ -81,7 +94,6 @@ def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
             "batches": batches,
             "accum_depth": accum,
             "out_depth": out_depth,
-            "input_offset": -x.zero_point,
             "filter_offset": filter_offset,
             "output_offset": y.zero_point,
             "act_min": act_min,
@@ -90,6 +102,7 @@ def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
         },
         args=args,
         consts=consts,
+        scratch_bytes=scratch,
         macs=batches * out_depth * accum,
         note=f"{accum}->{out_depth} {'per-channel' if per_channel else 'per-tensor'} {act}",
     )

@@ -1,53 +1,134 @@
 /* CONV_2D int8: see tfw_conv2d_s8.h. */
 #include "tfw_conv2d_s8.h"
 
-#include "tfw_qmath.h"
+#include <string.h>
 
-void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                   const int32_t *bias, int8_t *output)
+#include "tfw_dot_s8.h"
+#include "tfw_qmath.h"
+#include "tfw_simd.h"
+
+/* An output pixel: batch, row, column. */
+typedef struct {
+    int32_t b, y, x;
+} conv_pixel;
+
+static inline void conv_next_pixel(const tfw_conv2d_params *p, conv_pixel *px)
+{
+    if (++px->x == p->output.w) {
+        px->x = 0;
+        if (++px->y == p->output.h) {
+            px->y = 0;
+            ++px->b;
+        }
+    }
+}
+
+/* im2col of one patch into buf: taps in (ky, kx, c) order, a padded tap is the input zero
+ * point, the K4 tail zeros. */
+static __attribute__((noinline)) const int8_t *conv_gather(const tfw_conv2d_params *p,
+                                                           const int8_t *input,
+                                                           const conv_pixel *px, int32_t group,
+                                                           int32_t k4, int8_t *buf)
 {
     const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
-    const int32_t out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
-    const int32_t k_h = p->filter.h, k_w = p->filter.w, k_c = p->filter.c;
-    const int32_t groups = in_c / k_c;
-    const int32_t filters_per_group = out_c / groups;
+    const int32_t k_c = p->filter.c;
+    const int32_t in_y0 = px->y * p->stride_h - p->pad_h;
+    const int32_t in_x0 = px->x * p->stride_w - p->pad_w;
+    const int8_t *in_b = input + px->b * in_h * in_w * in_c + group * k_c;
+    const int8_t zero_point = (int8_t)(-p->input_offset);
+    int8_t *dst = buf;
+    for (int32_t ky = 0; ky < p->filter.h; ++ky) {
+        const int32_t in_y = in_y0 + ky * p->dilation_h;
+        for (int32_t kx = 0; kx < p->filter.w; ++kx) {
+            const int32_t in_x = in_x0 + kx * p->dilation_w;
+            if (in_y < 0 || in_y >= in_h || in_x < 0 || in_x >= in_w) {
+                memset(dst, zero_point, (size_t)k_c);
+            } else {
+                memcpy(dst, in_b + (in_y * in_w + in_x) * in_c, (size_t)k_c);
+            }
+            dst += k_c;
+        }
+    }
+    memset(dst, 0, (size_t)(buf + k4 - dst));
+    return buf;
+}
 
-    for (int32_t b = 0; b < p->input.n; ++b) {
-        const int8_t *in_b = input + (int32_t)b * in_h * in_w * in_c;
-        for (int32_t oy = 0; oy < out_h; ++oy) {
-            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < out_w; ++ox) {
-                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-                for (int32_t oc = 0; oc < out_c; ++oc) {
-                    const int32_t group = oc / filters_per_group;
-                    const int8_t *f = filter + oc * k_h * k_w * k_c;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < k_h; ++ky) {
-                        const int32_t in_y = in_y0 + p->dilation_h * ky;
-                        if (in_y < 0 || in_y >= in_h) {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < k_w; ++kx) {
-                            const int32_t in_x = in_x0 + p->dilation_w * kx;
-                            if (in_x < 0 || in_x >= in_w) {
-                                continue;
-                            }
-                            const int8_t *in_px = in_b + (in_y * in_w + in_x) * in_c + group * k_c;
-                            const int8_t *f_px = f + (ky * k_w + kx) * k_c;
-                            for (int32_t ic = 0; ic < k_c; ++ic) {
-                                acc += (int32_t)f_px[ic] * ((int32_t)in_px[ic] + p->input_offset);
-                            }
-                        }
-                    }
-                    if (bias != 0) {
-                        acc += bias[oc];
-                    }
-                    acc = tfw_mbqm(acc, p->requant.multiplier[oc], p->requant.shift[oc]);
-                    acc += p->output_offset;
-                    output[((b * out_h + oy) * out_w + ox) * out_c + oc] =
-                        (int8_t)tfw_clamp(acc, p->act_min, p->act_max);
+/* The K4 patch values of pixel px for `group`: in place when they are one contiguous run of the
+ * input with K4 bytes readable (groups 1, kh 1, kw 1 or dilation_w 1, window inside), else
+ * gathered into buf. codegen/ops/_packing.py conv_patches_in_place mirrors this rule. */
+static inline const int8_t *conv_patch(const tfw_conv2d_params *p, const int8_t *input,
+                                       const conv_pixel *px, int32_t group, int32_t k4,
+                                       int8_t *buf)
+{
+    const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
+    const int32_t in_y0 = px->y * p->stride_h - p->pad_h;
+    const int32_t in_x0 = px->x * p->stride_w - p->pad_w;
+    if (p->filter.c == in_c && p->filter.h == 1 && (p->filter.w == 1 || p->dilation_w == 1) &&
+        in_y0 >= 0 && in_y0 < in_h && in_x0 >= 0 && in_x0 + p->filter.w <= in_w) {
+        const int32_t start = ((px->b * in_h + in_y0) * in_w + in_x0) * in_c;
+        if (start + k4 <= p->input.n * in_h * in_w * in_c) {
+            return input + start;
+        }
+    }
+    return conv_gather(p, input, px, group, k4, buf);
+}
+
+void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                   const int32_t *bias, int8_t *scratch, int8_t *output)
+{
+    const int32_t out_c = p->output.c;
+    const int32_t k4 = (p->filter.h * p->filter.w * p->filter.c + 3) & ~3;
+    const int32_t groups = p->input.c / p->filter.c;
+    const int32_t per_group = out_c / groups;
+    const int32_t pixels = p->output.n * p->output.h * p->output.w;
+    /* Read once: the byte stores below could alias *p as far as the compiler knows. */
+    const int32_t *const multiplier = p->requant.multiplier;
+    const int32_t *const shift = p->requant.shift;
+    const int32_t output_offset = p->output_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+#if defined(__ARM_FEATURE_DSP)
+    const int32_t offset2 = tfw_dup16(output_offset);
+    const int32_t act_min2 = tfw_dup16(act_min), act_max2 = tfw_dup16(act_max);
+#endif
+
+    conv_pixel px0 = {0, 0, 0};
+    for (int32_t pix0 = 0; pix0 < pixels; pix0 += 2) {
+        /* An odd last pixel is paired with itself (computed twice, stored twice). */
+        conv_pixel px1 = px0;
+        if (pix0 + 1 < pixels) {
+            conv_next_pixel(p, &px1);
+        }
+        int8_t *const out0 = output + pix0 * out_c;
+        int8_t *const out1 = output + (pix0 + 1 < pixels ? pix0 + 1 : pix0) * out_c;
+        const int8_t *w = filter;
+        for (int32_t g = 0; g < groups; ++g) {
+            const int8_t *x0 = conv_patch(p, input, &px0, g, k4, scratch);
+            const int8_t *x1 = conv_patch(p, input, &px1, g, k4, scratch + k4);
+            const int32_t oc_end = (g + 1) * per_group;
+            for (int32_t oc_a = g * per_group; oc_a < oc_end; oc_a += 2) {
+                /* An odd last filter of a group is packed paired with itself. */
+                const int32_t oc_b = oc_a + 1 < oc_end ? oc_a + 1 : oc_a;
+                int32_t acc[4] = {bias[oc_a], bias[oc_b], bias[oc_a], bias[oc_b]};
+                tfw_dot_s8_2x2(x0, x1, w, k4, acc);
+                w += 2 * k4;
+                const int32_t m_a = multiplier[oc_a], s_a = shift[oc_a];
+                const int32_t m_b = multiplier[oc_b], s_b = shift[oc_b];
+                tfw_mbqm_pair(acc, m_a, s_a, m_b, s_b);
+                tfw_mbqm_pair(acc + 2, m_a, s_a, m_b, s_b);
+#if defined(__ARM_FEATURE_DSP)
+                if (oc_b != oc_a) {
+                    tfw_store_s8x2(out0 + oc_a, acc[0], acc[1], offset2, act_min2, act_max2);
+                    tfw_store_s8x2(out1 + oc_a, acc[2], acc[3], offset2, act_min2, act_max2);
+                    continue;
                 }
+#endif
+                out0[oc_a] = (int8_t)tfw_clamp(acc[0] + output_offset, act_min, act_max);
+                out0[oc_b] = (int8_t)tfw_clamp(acc[1] + output_offset, act_min, act_max);
+                out1[oc_a] = (int8_t)tfw_clamp(acc[2] + output_offset, act_min, act_max);
+                out1[oc_b] = (int8_t)tfw_clamp(acc[3] + output_offset, act_min, act_max);
             }
         }
+        px0 = px1;
+        conv_next_pixel(p, &px0);
     }
 }

@@ -1,8 +1,22 @@
 /* CONV_2D, int8 activations, int8 per-channel (or broadcast per-tensor) weights, int32 bias.
  * Bit-exact with TFLite Micro's reference_integer_ops::ConvPerChannel.
  *
- * Layouts: input [n, h, w, c_in] NHWC; filter [c_out, kh, kw, c_in / groups] (OHWI);
- * bias [c_out] or NULL; output [n, out_h, out_w, c_out].
+ * Prepared by the generator (codegen/ops/conv.py), TFLM's Prepare plus:
+ * - the input offset is folded into the bias: bias[oc] = bias + input_offset * sum(filter[oc])
+ *   (int32, wrapped), so the kernel multiplies raw int8 values; a padded tap reads the input
+ *   zero point (-input_offset), whose product with the offset-folded bias cancels exactly as
+ *   TFLM's skipped tap does;
+ * - the filter is "pair-packed" (tfw_dot_s8.h): per group, its filters two by two, each row of
+ *   K = kh * kw * c_in/groups values zero-padded to K4 (a multiple of 4).
+ *
+ * Layouts: input [n, h, w, c_in] NHWC; output [n, out_h, out_w, c_out]; the filter before
+ * packing is [c_out, kh, kw, c_in / groups] (OHWI), so one row is one output channel's patch
+ * in (ky, kx, c) order, which is also the order of the input patch.
+ *
+ * The kernel walks the output pixels two by two; a pixel's patch is read in place when it is
+ * one contiguous run of the input (groups 1, kh 1, kw 1 or dilation_w 1, inside the input, and
+ * K4 bytes readable before the input ends), else gathered into scratch (im2col with the zero
+ * point for padded taps).
  */
 #ifndef TFW_CONV2D_S8_H
 #define TFW_CONV2D_S8_H
@@ -11,7 +25,7 @@
 
 typedef struct {
     tfw_shape4 input;       /* n, h, w, c_in */
-    tfw_shape4 filter;      /* c_out, kh, kw, c_in / groups */
+    tfw_shape4 filter;      /* c_out, kh, kw, c_in / groups (before packing) */
     tfw_shape4 output;      /* n, out_h, out_w, c_out */
     int32_t stride_h, stride_w;     /* >= 1 */
     int32_t dilation_h, dilation_w; /* >= 1 */
@@ -22,7 +36,10 @@ typedef struct {
     tfw_requant_pc requant;         /* [c_out] */
 } tfw_conv2d_params;
 
+/* filter: pair-packed; bias: [c_out] with the input offset folded in (never NULL);
+ * scratch: 2 * K4 bytes, or NULL when every patch is read in place (the generator checks every
+ * output pixel with the same rule: codegen/ops/_packing.py conv_patches_in_place). */
 void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                   const int32_t *bias, int8_t *output);
+                   const int32_t *bias, int8_t *scratch, int8_t *output);
 
 #endif /* TFW_CONV2D_S8_H */

@@ -1,0 +1,74 @@
+"""Prepare-time layouts and folds for the int8 dot-product kernels (CONV_2D, FULLY_CONNECTED):
+the pair-packed filter layout of firmware/kernels/tfw_dot_s8.h, input offsets folded into the
+bias, and which conv patches the kernel can read in place (so that no scratch is planned when
+none is needed). No OPS here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def round_up4(k: int) -> int:
+    return (k + 3) // 4 * 4
+
+
+def pack_row_pairs(rows: np.ndarray, groups: int = 1) -> np.ndarray:
+    """[R, K] int8 rows -> tfw_dot_s8.h's pair-packed layout, 1-D int8.
+
+    Per group (R / groups consecutive rows), rows two by two; each row zero-padded to K4; a pair
+    interleaves 4 values of the first row with 4 of the second; an odd last row of a group is
+    paired with itself.
+    """
+    r, k = rows.shape
+    k4 = round_up4(k)
+    padded = np.zeros((r, k4), dtype=np.int8)
+    padded[:, :k] = rows
+    per_group = r // groups
+    out = []
+    for g in range(groups):
+        for j in range(0, per_group, 2):
+            a = g * per_group + j
+            b = a + 1 if j + 1 < per_group else a
+            pair = np.stack([padded[a].reshape(-1, 4), padded[b].reshape(-1, 4)], axis=1)
+            out.append(pair.reshape(-1))
+    return np.concatenate(out).astype(np.int8)
+
+
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """Two's-complement wrap of int64 values into int32 (what int32 sums do on the target)."""
+    v = np.asarray(values, dtype=np.int64)
+    return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def fold_bias(bias: np.ndarray | None, rows: np.ndarray, input_offset: int,
+              extra: int = 0) -> np.ndarray:
+    """bias[r] + input_offset * sum(rows[r]) + extra, wrapped to int32 (bias may be None)."""
+    r = rows.shape[0]
+    b = np.zeros(r, dtype=np.int64) if bias is None else np.asarray(bias, dtype=np.int64)
+    sums = rows.astype(np.int64).reshape(r, -1).sum(axis=1)
+    return wrap_int32(b + input_offset * sums + extra)
+
+
+def conv_patches_in_place(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
+                          output_hw: tuple[int, int], stride: tuple[int, int],
+                          dilation: tuple[int, int], pad: tuple[int, int]) -> bool:
+    """True when tfw_conv2d_s8 reads every output pixel's patch in place (its conv_patch rule:
+    groups 1, kh 1, kw 1 or dilation_w 1, the window inside the input and K4 bytes readable
+    before the input ends), so it needs no scratch."""
+    n, ih, iw, ic = input_shape
+    kh, kw, kc = kernel
+    oh, ow = output_hw
+    if kc != ic or kh != 1 or (kw != 1 and dilation[1] != 1):
+        return False
+    k4 = round_up4(kh * kw * kc)
+    total = n * ih * iw * ic
+    for b in range(n):
+        for oy in range(oh):
+            y = oy * stride[0] - pad[0]
+            for ox in range(ow):
+                x = ox * stride[1] - pad[1]
+                if not (0 <= y < ih and x >= 0 and x + kw <= iw):
+                    return False
+                if ((b * ih + y) * iw + x) * ic + k4 > total:
+                    return False
+    return True
