@@ -1,4 +1,5 @@
-"""MEAN lowering -> tfw_mean_s8 (axes resolved and 1/N folded into the multiplier here)."""
+"""MEAN lowering -> tfw_mean_contiguous_s8 when the reduced axes are one contiguous block (size-1
+dims aside), else tfw_mean_s8 (axes resolved and 1/N folded into the multiplier here)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,23 @@ from tinyfw.codegen.lowering import Arg, LowerContext, Lowered
 from tinyfw.codegen.ops._util import requant
 
 MAX_RANK = 6  # TFW_MEAN_MAX_RANK
+
+
+def contiguous_split(shape: tuple[int, ...], axes: set[int]) -> tuple[int, int, int] | None:
+    """(outer, reduce, inner) when, size-1 dims aside, the dims read kept* reduced* kept*."""
+    parts = [1, 1, 1]
+    part = 0
+    for d, size in enumerate(shape):
+        if size == 1:
+            continue
+        if d in axes:
+            if part == 2:
+                return None
+            part = 1
+        elif part == 1:
+            part = 2
+        parts[part] *= size
+    return parts[0], parts[1], parts[2]
 
 
 def lower_mean(op: Op, ctx: LowerContext) -> Lowered:
@@ -50,6 +68,26 @@ def lower_mean(op: Op, ctx: LowerContext) -> Lowered:
     if not -(2**31) <= mult < 2**31:
         raise ctx.error(op, "mean multiplier overflows int32")
     shift -= sh
+    split = contiguous_split(tuple(x.shape), axes)
+    if split is not None:
+        outer, reduce, inner = split
+        return Lowered(
+            op=op,
+            kernel="tfw_mean_contiguous_s8",
+            header="tfw_mean_s8.h",
+            params_type="tfw_mean_contiguous_params",
+            params={
+                "outer": outer,
+                "reduce": reduce,
+                "inner": inner,
+                "input_zero_point": x.zero_point,
+                "output_zero_point": y.zero_point,
+                "multiplier": mult,
+                "shift": shift,
+            },
+            args=[Arg("tensor", tensor=x.index, const=True), Arg("tensor", tensor=y.index)],
+            note=f"axes {sorted(axes)} over {num_reduced} values, as [{outer}, {reduce}, {inner}]",
+        )
     pad = MAX_RANK - rank
     return Lowered(
         op=op,

@@ -28,4 +28,20 @@ typedef struct {
 /* scratch: out_count int32 accumulators (planned in the arena). */
 void tfw_mean_s8(const tfw_mean_params *p, const int8_t *input, int32_t *scratch, int8_t *output);
 
+/* The common case, chosen by the generator when the reduced axes are one contiguous block (size-1
+ * dims aside), e.g. the spatial axes of NHWC: the input is [outer, reduce, inner], the output
+ * [outer, inner]. Same arithmetic as tfw_mean_s8, no scratch. */
+typedef struct {
+    int32_t outer;             /* product of the kept dims before the reduced ones, >= 1 */
+    int32_t reduce;            /* product of the reduced dims (= num_reduced), >= 1 */
+    int32_t inner;             /* product of the kept dims after them, >= 1 */
+    int32_t input_zero_point;  /* [-128, 127] */
+    int32_t output_zero_point; /* [-128, 127] */
+    int32_t multiplier;        /* (in_scale / out_scale) / reduce, TFLM style */
+    int32_t shift;
+} tfw_mean_contiguous_params;
+
+void tfw_mean_contiguous_s8(const tfw_mean_contiguous_params *p, const int8_t *input,
+                            int8_t *output);
+
 #endif /* TFW_MEAN_S8_H */
