@@ -65,7 +65,9 @@ def lower_softmax(op: Op, ctx: LowerContext) -> Lowered:
             "input_left_shift": left_shift,
             "diff_min": diff_min,
         },
-        args=[Arg("tensor", tensor=x.index, const=True), Arg("tensor", tensor=y.index)],
+        args=[Arg("tensor", tensor=x.index, const=True), Arg("scratch", "int32_t"),
+              Arg("tensor", tensor=y.index)],
+        scratch_bytes=4 * depth,
         note=f"beta {beta}",
     )
 

@@ -15,6 +15,8 @@ typedef struct {
     int32_t diff_min;         /* differences below this give exp = 0 (TFLM CalculateInputRadius) */
 } tfw_softmax_params;
 
-void tfw_softmax_s8(const tfw_softmax_params *p, const int8_t *input, int8_t *output);
+/* scratch: depth int32 (the exps of one row, computed once). */
+void tfw_softmax_s8(const tfw_softmax_params *p, const int8_t *input, int32_t *scratch,
+                    int8_t *output);
 
 #endif /* TFW_SOFTMAX_S8_H */
