@@ -7,17 +7,23 @@
 #include "tfw_qmath.h"
 #include "tfw_simd.h"
 
-/* An output pixel: batch, row, column. */
+/* An output pixel (batch, row, column) and the input position of its window's top-left tap
+ * (in the padding when negative), stepped incrementally. */
 typedef struct {
     int32_t b, y, x;
+    int32_t in_y0, in_x0;
 } conv_pixel;
 
 static inline void conv_next_pixel(const tfw_conv2d_params *p, conv_pixel *px)
 {
+    px->in_x0 += p->stride_w;
     if (++px->x == p->output.w) {
         px->x = 0;
+        px->in_x0 = -p->pad_w;
+        px->in_y0 += p->stride_h;
         if (++px->y == p->output.h) {
             px->y = 0;
+            px->in_y0 = -p->pad_h;
             ++px->b;
         }
     }
@@ -32,8 +38,7 @@ static __attribute__((noinline)) const int8_t *conv_gather(const tfw_conv2d_para
 {
     const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
     const int32_t k_c = p->filter.c;
-    const int32_t in_y0 = px->y * p->stride_h - p->pad_h;
-    const int32_t in_x0 = px->x * p->stride_w - p->pad_w;
+    const int32_t in_y0 = px->in_y0, in_x0 = px->in_x0;
     const int8_t *in_b = input + px->b * in_h * in_w * in_c + group * k_c;
     const int8_t zero_point = (int8_t)(-p->input_offset);
     int8_t *dst = buf;
@@ -54,19 +59,19 @@ static __attribute__((noinline)) const int8_t *conv_gather(const tfw_conv2d_para
 }
 
 /* The K4 patch values of pixel px for `group`: in place when they are one contiguous run of the
- * input with K4 bytes readable (groups 1, kh 1, kw 1 or dilation_w 1, window inside), else
- * gathered into buf. codegen/ops/_packing.py conv_patches_in_place mirrors this rule. */
+ * input (`contiguous`: groups 1, kh 1, kw 1 or dilation_w 1) inside it with K4 bytes readable
+ * before its end (`in_bytes`), else gathered into buf. codegen/ops/_packing.py
+ * conv_patches_in_place mirrors this rule. */
 static inline const int8_t *conv_patch(const tfw_conv2d_params *p, const int8_t *input,
+                                       int32_t contiguous, int32_t in_bytes,
                                        const conv_pixel *px, int32_t group, int32_t k4,
                                        int8_t *buf)
 {
-    const int32_t in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
-    const int32_t in_y0 = px->y * p->stride_h - p->pad_h;
-    const int32_t in_x0 = px->x * p->stride_w - p->pad_w;
-    if (p->filter.c == in_c && p->filter.h == 1 && (p->filter.w == 1 || p->dilation_w == 1) &&
-        in_y0 >= 0 && in_y0 < in_h && in_x0 >= 0 && in_x0 + p->filter.w <= in_w) {
-        const int32_t start = ((px->b * in_h + in_y0) * in_w + in_x0) * in_c;
-        if (start + k4 <= p->input.n * in_h * in_w * in_c) {
+    if (contiguous && px->in_y0 >= 0 && px->in_y0 < p->input.h && px->in_x0 >= 0 &&
+        px->in_x0 + p->filter.w <= p->input.w) {
+        const int32_t start =
+            ((px->b * p->input.h + px->in_y0) * p->input.w + px->in_x0) * p->input.c;
+        if (start + k4 <= in_bytes) {
             return input + start;
         }
     }
@@ -91,7 +96,10 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
     const int32_t act_min2 = tfw_dup16(act_min), act_max2 = tfw_dup16(act_max);
 #endif
 
-    conv_pixel px0 = {0, 0, 0};
+    const int32_t contiguous = p->filter.c == p->input.c && p->filter.h == 1 &&
+                               (p->filter.w == 1 || p->dilation_w == 1);
+    const int32_t in_bytes = p->input.n * p->input.h * p->input.w * p->input.c;
+    conv_pixel px0 = {0, 0, 0, -p->pad_h, -p->pad_w};
     for (int32_t pix0 = 0; pix0 < pixels; pix0 += 2) {
         /* An odd last pixel is paired with itself (computed twice, stored twice). */
         conv_pixel px1 = px0;
@@ -102,8 +110,9 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
         int8_t *const out1 = output + (pix0 + 1 < pixels ? pix0 + 1 : pix0) * out_c;
         const int8_t *w = filter;
         for (int32_t g = 0; g < groups; ++g) {
-            const int8_t *x0 = conv_patch(p, input, &px0, g, k4, scratch);
-            const int8_t *x1 = conv_patch(p, input, &px1, g, k4, scratch + k4);
+            const int8_t *x0 = conv_patch(p, input, contiguous, in_bytes, &px0, g, k4, scratch);
+            const int8_t *x1 =
+                conv_patch(p, input, contiguous, in_bytes, &px1, g, k4, scratch + k4);
             const int32_t oc_end = (g + 1) * per_group;
             for (int32_t oc_a = g * per_group; oc_a < oc_end; oc_a += 2) {
                 /* An odd last filter of a group is packed paired with itself. */

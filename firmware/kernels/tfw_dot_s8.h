@@ -60,18 +60,25 @@ static inline void tfw_dot_s8_2x2(const int8_t *x0, const int8_t *x1, const int8
     acc[2] = a2;
     acc[3] = a3;
 #else
-    /* uint32 sums: wrap-around is defined (and what TFLM's int32 sums do). */
+    /* uint32 sums: wrap-around is defined (and what TFLM's int32 sums do). The 4 values of a
+     * group are written out: a loop of 4 would cost a compare and a branch per value. */
     uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (int32_t c = 0; c < k4; c += 4) {
-        for (int32_t q = 0; q < 4; ++q) {
-            const int32_t va = w[2 * c + q], vb = w[2 * c + 4 + q];
-            const int32_t v0 = x0[c + q], v1 = x1[c + q];
-            a0 += (uint32_t)(v0 * va);
-            a1 += (uint32_t)(v0 * vb);
-            a2 += (uint32_t)(v1 * va);
-            a3 += (uint32_t)(v1 * vb);
-        }
+#define TFW_DOT_2X2_VALUE(q)                                   \
+    do {                                                       \
+        const int32_t va = w[q], vb = w[4 + (q)];              \
+        const int32_t v0 = x0[q], v1 = x1[q];                  \
+        a0 += (uint32_t)(v0 * va);                             \
+        a1 += (uint32_t)(v0 * vb);                             \
+        a2 += (uint32_t)(v1 * va);                             \
+        a3 += (uint32_t)(v1 * vb);                             \
+    } while (0)
+    for (int32_t c = 0; c < k4; c += 4, x0 += 4, x1 += 4, w += 8) {
+        TFW_DOT_2X2_VALUE(0);
+        TFW_DOT_2X2_VALUE(1);
+        TFW_DOT_2X2_VALUE(2);
+        TFW_DOT_2X2_VALUE(3);
     }
+#undef TFW_DOT_2X2_VALUE
     acc[0] = (int32_t)((uint32_t)acc[0] + a0);
     acc[1] = (int32_t)((uint32_t)acc[1] + a1);
     acc[2] = (int32_t)((uint32_t)acc[2] + a2);
@@ -100,12 +107,9 @@ static inline void tfw_dot_s8_1x2(const int8_t *x, const int8_t *w, int32_t k4, 
     acc[1] = a1;
 #else
     uint32_t a0 = 0, a1 = 0;
-    for (int32_t c = 0; c < k4; c += 4) {
-        for (int32_t q = 0; q < 4; ++q) {
-            const int32_t v = x[c + q];
-            a0 += (uint32_t)(v * w[2 * c + q]);
-            a1 += (uint32_t)(v * w[2 * c + 4 + q]);
-        }
+    for (int32_t c = 0; c < k4; c += 4, x += 4, w += 8) {
+        a0 += (uint32_t)(x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3]);
+        a1 += (uint32_t)(x[0] * w[4] + x[1] * w[5] + x[2] * w[6] + x[3] * w[7]);
     }
     acc[0] = (int32_t)((uint32_t)acc[0] + a0);
     acc[1] = (int32_t)((uint32_t)acc[1] + a1);
