@@ -1,0 +1,117 @@
+"""The benchmark model (../shared/bench) goes through the specialized paths, and the bench reports
+them. Speed itself is measured by `make bench` (exact instruction counts), never asserted here:
+these tests only check that the paths the numbers rely on are the ones taken.
+
+- The generated C calls the specialized kernels: MEAN as tfw_mean_contiguous_s8, CONV_2D and
+  FULLY_CONNECTED with pair-packed filters and offset-folded biases, the second conv reading
+  its patches in place (no scratch).
+- The Cortex-M4F build of the conv kernel holds the DSP instructions (SMLAD, SXTB16) and the
+  Cortex-M3 build does not (plain C path).
+- `python -m tinyfw.sim.bench` reports per-op instructions whose sum is the total within the
+  stamps' rounding, and an output equal to TFLite Micro's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tinyfw.codegen.generate import compile_model, write_generated
+from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs
+from tinyfw.codegen.tflite_reader import read_model
+from tinyfw.sim import bench
+from tinyfw.sim.build import build_firmware
+
+from tinyfw.paths import ROOT
+
+BENCH = ROOT.parent / "shared" / "bench"
+MODEL = BENCH / "har_anchor_int8.tflite"
+
+pytestmark = pytest.mark.skipif(not MODEL.is_file(), reason="../shared/bench is not there")
+
+
+@pytest.fixture(scope="module")
+def code():
+    return compile_model(read_model(MODEL))
+
+
+def test_the_benchmark_model_calls_the_specialized_kernels(code):
+    kernels = [(low.op.opcode, low.kernel) for low in code.lowered if low.kernel]
+    assert kernels == [
+        ("CONV_2D", "tfw_conv2d_s8"),
+        ("MAX_POOL_2D", "tfw_max_pool2d_s8"),
+        ("CONV_2D", "tfw_conv2d_s8"),
+        ("MEAN", "tfw_mean_contiguous_s8"),
+        ("FULLY_CONNECTED", "tfw_fully_connected_s8"),
+        ("FULLY_CONNECTED", "tfw_fully_connected_s8"),
+        ("SOFTMAX", "tfw_softmax_s8"),
+    ]
+    model_c = code.files["model.c"]
+    assert "tfw_mean_contiguous_s8(&model_op5_params" in model_c
+    convs = [low for low in code.lowered if low.kernel == "tfw_conv2d_s8"]
+    # the 1x3 conv over 24 x 8 reads every patch in place; the 1x5 conv over 52 x 3 (K = 15,
+    # K4 = 16) gathers its last patch, which would run one byte past the input
+    assert [low.scratch_bytes for low in convs] == [2 * 16, 0]
+    assert re.search(r"tfw_conv2d_s8\(&model_op3_params, [^;]*, NULL, ", model_c)
+
+
+def test_filters_are_pair_packed_and_biases_offset_folded(code):
+    graph = code.graph
+    for low in code.lowered:
+        if low.kernel not in ("tfw_conv2d_s8", "tfw_fully_connected_s8"):
+            continue
+        w = graph.tensors[low.op.inputs[1]]
+        b = graph.tensors[low.op.inputs[2]]
+        x = graph.tensors[low.op.inputs[0]]
+        rows = w.array().reshape(w.shape[0], -1)
+        consts = {c.name.rsplit("_", 1)[-1]: c.values for c in low.consts}
+        filt = consts["filter"] if "filter" in consts else consts["weights"]
+        np.testing.assert_array_equal(filt, pack_row_pairs(rows))
+        np.testing.assert_array_equal(consts["bias"], fold_bias(b.array(), rows, -x.zero_point))
+
+
+@pytest.fixture(scope="module")
+def builds(code, tmp_path_factory):
+    """The bench app for a Cortex-M4F and a Cortex-M3 (built, not run)."""
+    work = tmp_path_factory.mktemp("perf-builds")
+    files = dict(code.files)
+    files["bench_input.h"] = (
+        "#include <stdint.h>\nstatic const int8_t bench_input[156] = {0};\n")
+    gen = work / "generated"
+    write_generated(gen, files, force=True)
+    return {board: build_firmware(ROOT, board, app="bench", generated=gen,
+                                  build_dir=work / board).elf
+            for board in ("mps2_an386", "lm3s6965evb")}
+
+
+def _disassembly(elf: Path, function: str) -> str:
+    out = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True,
+                         text=True, check=True).stdout
+    m = re.search(rf"^[0-9a-f]+ <{function}>:\n(.*?)\n\n", out, re.DOTALL | re.MULTILINE)
+    assert m, f"{function} is not in {elf}"
+    return m.group(1)
+
+
+def test_the_m4_build_uses_the_dsp_instructions_and_the_m3_build_does_not(builds):
+    m4 = _disassembly(builds["mps2_an386"], "tfw_conv2d_s8")
+    m3 = _disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8")
+    for insn in ("smlad", "sxtb16"):
+        assert re.search(rf"\s{insn}\s", m4), f"no {insn} in the Cortex-M4F conv"
+        assert not re.search(rf"\s{insn}\s", m3), f"{insn} in the Cortex-M3 conv"
+
+
+def test_the_bench_reports_every_op_and_a_bit_exact_output(tmp_path):
+    out = tmp_path / "bench.json"
+    assert bench.main(["--board", "mps2_an386", "--work", str(tmp_path / "work"),
+                       "--json", str(out)]) == 0
+    r = json.loads(out.read_text())["tinyfw"][0]
+    assert r["bit_exact"] and r["outputs"] == r["oracle_outputs"]
+    ops = r["per_op"]
+    assert [o["op"] for o in ops] == list(range(9))
+    assert [o["opcode"] for o in ops][:3] == ["RESHAPE", "CONV_2D", "MAX_POOL_2D"]
+    # each stamp interval is within about one instruction of its op
+    assert abs(sum(o["instructions"] for o in ops) - r["instructions"]) <= len(ops) * 2
