@@ -36,9 +36,9 @@ typedef struct {
     tfw_requant_pc requant;         /* [c_out] */
 } tfw_conv2d_params;
 
-/* filter: pair-packed; bias: [c_out] with the input offset folded in (never NULL);
- * scratch: 2 * K4 bytes, or NULL when every patch is read in place (the generator checks every
- * output pixel with the same rule: codegen/ops/_packing.py conv_patches_in_place). */
+/* filter: pair-packed, 8-byte aligned; bias: [c_out] with the input offset folded in (never
+ * NULL); scratch: 2 * K4 bytes, or NULL when every patch is read in place (the generator checks
+ * every output pixel with the same rule: codegen/ops/_packing.py conv_patches_in_place). */
 void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
                    const int32_t *bias, int8_t *scratch, int8_t *output);
 

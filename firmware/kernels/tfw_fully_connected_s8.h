@@ -27,9 +27,9 @@ typedef struct {
     tfw_requant_pc requant; /* [out_depth] */
 } tfw_fully_connected_params;
 
-/* weights: pair-packed; bias: [out_depth], offsets folded in (never NULL); scratch: 2 * K4
- * bytes when accum_depth is not a multiple of 4 (the rows whose K4 bytes would run past the
- * input are copied there), else NULL. */
+/* weights: pair-packed, 8-byte aligned; bias: [out_depth], offsets folded in (never NULL);
+ * scratch: 2 * K4 bytes when accum_depth is not a multiple of 4 (the rows whose K4 bytes would
+ * run past the input are copied there), else NULL. */
 void tfw_fully_connected_s8(const tfw_fully_connected_params *p, const int8_t *input,
                             const int8_t *weights, const int32_t *bias, int8_t *scratch,
                             int8_t *output);
