@@ -9,6 +9,7 @@ CONV_2D, MAX_POOL_2D, MEAN, FULLY_CONNECTED and SOFTMAX only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tinyfw.config import ModelConfig
@@ -55,14 +56,21 @@ def net_size(length: int, channels: int, n_classes: int, cfg: ModelConfig) -> Ne
 
 
 def build_model(
-    cfg: ModelConfig, length: int, channels: int, n_classes: int, *, batch_size: int | None = None
+    cfg: ModelConfig,
+    length: int,
+    channels: int,
+    n_classes: int,
+    *,
+    batch_size: int | None = None,
+    config_file: Path | None = None,
 ) -> Any:
-    """A `keras.Model` (inputs float32 (batch, length, channels), outputs class probabilities)."""
-    lengths = conv_lengths(length, cfg)
-    if min(lengths) < 1:
+    """A `keras.Model` (inputs float32 (batch, length, channels), outputs class probabilities).
+    `config_file` only names the project file in errors."""
+    if min(conv_lengths(length, cfg)) < 1:
         raise InputError(
             f"a window of {length} samples is too short for kernel_sizes "
             f"{list(cfg.kernel_sizes)} with max-pooling between convolutions",
+            file=config_file,
             field="model.kernel_sizes",
         )
     keras = _keras()

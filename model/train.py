@@ -93,15 +93,16 @@ def fit_model(
     if m.augment_rotation and channels != 3:
         raise InputError(
             f"rotation augmentation needs 3 columns (x, y, z), the data has {channels}",
+            file=config.path,
             field="model.augment_rotation",
         )
     if not train:
-        raise InputError("no training recordings", field="split")
+        raise InputError("no training recordings", file=config.path, field="split")
     keras.utils.set_random_seed(m.seed)
     tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(m.seed)
 
-    model = build_model(m, length, channels, n_classes)
+    model = build_model(m, length, channels, n_classes, config_file=config.path)
     n_windows = sum(len(window_starts(len(r.samples), length, hop)) for r in train)
     steps = m.epochs * -(-n_windows // m.batch_size)  # about: replay speeds vary the count
     lr = keras.optimizers.schedules.CosineDecay(m.learning_rate, steps, alpha=0.05)
@@ -170,14 +171,12 @@ def score(
     """Float, int8 (TFLM on integer-preprocessed windows) and post-processed accuracies."""
     n = len(config.data.classes)
     y = windows.labels
-    pf = predict_float(model, float_window(windows.raw, config.data.unit_scale, center))
-    float_pred = pf.argmax(1) if len(pf) else np.zeros(0, np.int64)
+    x = float_window(windows.raw, config.data.unit_scale, center)
+    float_pred = predict_float(model, x).argmax(1)
     oracle = Oracle(tflite)
     pre, post = model_params(oracle, config, center=center)
-    outputs = oracle.run_batch(preprocess_window(windows.raw, pre)) if len(y) else np.zeros(
-        (0, n), np.int8
-    )
-    int8_pred = outputs.argmax(1) if len(y) else np.zeros(0, np.int64)
+    outputs = oracle.run_batch(preprocess_window(windows.raw, pre))
+    int8_pred = outputs.argmax(1)
     post_pred = np.full(len(y), -1, np.int64)
     for r in np.unique(windows.recording):
         sel = windows.recording == r  # windows of one recording, in order
@@ -236,6 +235,12 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     recordings = load_dataset(data_dir, config)
     split = split_recordings(recordings, config.split)
+    if not split.test:
+        raise InputError(
+            "no test recordings: accuracy is measured on held-out recordings (raise split.test)",
+            file=config.path,
+            field="split.test",
+        )
     sets = {
         "train": window_set(split.train, config),
         "validation": window_set(split.validation, config),

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinyfw.config import Config, load_config
+from tinyfw.config import Config, SplitConfig, WindowConfig, load_config
+from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
 from tinyfw.model.evaluate import host_pipeline, model_params
 from tinyfw.model.net import net_size
@@ -105,3 +106,30 @@ def test_the_same_data_and_seed_give_a_byte_identical_tflite(project: Config, tm
         tmp_path / "b/model_int8.tflite"
     ).read_bytes()
     assert a.tflite_sha256 == b.tflite_sha256
+
+
+def write_dataset(root: Path, per_class: int, n: int = 60) -> Path:
+    rng = np.random.default_rng(9)
+    for c in ("stationary", "walking", "running"):
+        (root / c).mkdir(parents=True)
+        for i in range(per_class):
+            rows = rng.integers(-1000, 1000, size=(n, 3))
+            (root / c / f"{c}_{i}.csv").write_text("".join(f"{a},{b},{d}\n" for a, b, d in rows))
+    return root
+
+
+def test_training_without_test_recordings_is_refused_before_it_starts(tmp_path: Path):
+    data = write_dataset(tmp_path / "data", per_class=3)
+    cfg = Config(split=SplitConfig(validation=0.2, test=0.0))
+    with pytest.raises(InputError, match="no test recordings") as e:
+        train(cfg, data, tmp_path / "out", log=lambda _: None)
+    assert e.value.field == "split.test"
+
+
+def test_kernels_too_long_for_the_window_are_named_in_the_error(tmp_path: Path):
+    data = write_dataset(tmp_path / "data", per_class=3)
+    cfg = Config(window=WindowConfig(length=20, hop=10))  # 3 convolutions of 7 need 40+ frames
+    cfg = replace(cfg, model=replace(cfg.model, filters=(4, 4, 4), kernel_sizes=(7, 7, 7)))
+    with pytest.raises(InputError, match="too short for kernel_sizes") as e:
+        train(cfg, data, tmp_path / "out", log=lambda _: None)
+    assert e.value.field == "model.kernel_sizes"
