@@ -26,10 +26,13 @@ from tinyfw.config import Config
 from tinyfw.errors import InputError
 
 MAX_LINE_BYTES = 4096
+_READ_LIMIT = MAX_LINE_BYTES + 2 + 3  # room for a CRLF after a full line and a BOM before it
 _BOM = b"\xef\xbb\xbf"
 _NUMBER = re.compile(r"[+-]?(\d+)(?:\.(\d*))?")
 _NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z_]")
+# The rate a logger wrote into a file name (ST: `walking_01_26Hz_4g_mg.csv`).
+_RATE_TOKEN = re.compile(r"(?:^|[_\-\s])(\d+(?:\.\d+)?)hz(?=$|[_\-\s.])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,15 +107,16 @@ def read_trace_csv(
     with f:
         line_no = 0
         while True:
-            raw = f.readline(MAX_LINE_BYTES + 2)  # +2: room for a CRLF after a full line
+            raw = f.readline(_READ_LIMIT)
             if not raw:
                 break
             line_no += 1
+            cut = len(raw) == _READ_LIMIT and not raw.endswith(b"\n")  # the limit was hit
             if line_no == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
             body = raw[:-1] if raw.endswith(b"\n") else raw
             body = body[:-1] if body.endswith(b"\r") else body
-            if len(body) > MAX_LINE_BYTES:  # also a line cut short by readline's limit
+            if cut or len(body) > MAX_LINE_BYTES:
                 raise InputError(
                     f"line is longer than {MAX_LINE_BYTES} bytes", file=path, line=line_no
                 )
@@ -174,12 +178,25 @@ def _csv_files(folder: Path) -> list[Path]:
     return files
 
 
+def check_rate_in_name(path: Path, rate_hz: float) -> None:
+    """Refuse a recording whose file name states another sampling rate (`<rate>Hz` token):
+    its windows would span a different time than the firmware's."""
+    for token in _RATE_TOKEN.findall(path.stem):
+        if float(token) != rate_hz:
+            raise InputError(
+                f"the file name says {token} Hz but the project samples at {rate_hz:g} Hz",
+                file=path,
+                field="data.rate_hz",
+            )
+
+
 def load_dataset(data_dir: Path, config: Config) -> list[Recording]:
     """Load every recording of every class in `config.data.classes`, in class then file order.
 
     Each class needs a folder `data_dir/<class>` with at least one .csv file; other folders
-    (except hidden ones) are an error; other files are ignored. Every recording must hold at
-    least one window (`config.window.length` samples). Raises InputError.
+    (except hidden ones) are an error; other files are ignored. A `<rate>Hz` token in a file
+    name must agree with `data.rate_hz`. Every recording must hold at least one window
+    (`config.window.length` samples). Raises InputError.
     """
     data_dir = Path(data_dir)
     d = config.data
@@ -208,6 +225,7 @@ def load_dataset(data_dir: Path, config: Config) -> list[Recording]:
                 f"no .csv recordings for class {name!r}", file=folder, field="data.classes"
             )
         for path in files:
+            check_rate_in_name(path, d.rate_hz)
             samples = read_trace_csv(path, len(d.columns), d.range, column_names=d.columns)
             if len(samples) < length:
                 raise InputError(

@@ -91,10 +91,18 @@ def test_a_very_long_line_is_refused_without_reading_all_of_it(tmp_path: Path):
     assert e.line == 2 and f"longer than {MAX_LINE_BYTES}" in e.message
 
 
+def test_a_very_long_first_line_after_a_byte_order_mark_is_refused(tmp_path: Path):
+    e = error_of(write(tmp_path, b"\xef\xbb\xbf" + b"9" * 100_000))
+    assert e.line == 1 and "longer than" in e.message
+    e = error_of(write(tmp_path, b"\xef\xbb\xbf1,2,3" + b" " * 4100 + b"\n4,5,6\n"))
+    assert e.line == 1 and "longer than" in e.message
+
+
 def test_a_line_of_exactly_the_limit_is_accepted(tmp_path: Path):
     line = "1,2," + " " * (MAX_LINE_BYTES - 5) + "3"
     assert len(line) == MAX_LINE_BYTES
     assert read(write(tmp_path, line + "\r\n")).tolist() == [[1, 2, 3]]
+    assert read(write(tmp_path, b"\xef\xbb\xbf" + line.encode() + b"\r\n")).tolist() == [[1, 2, 3]]
     assert "longer" in error_of(write(tmp_path, " " + line + "\n")).message
 
 
@@ -159,3 +167,13 @@ def test_a_missing_data_folder_and_nested_folders_are_errors(tmp_path: Path):
     make_dataset(tmp_path, {"walk/a.csv": 5, "still/a.csv": 5, "still/more/b.csv": 5})
     with pytest.raises(InputError, match="nested folder"):
         load_dataset(tmp_path, config())
+
+
+def test_a_recording_whose_name_states_another_rate_is_refused(tmp_path: Path):
+    make_dataset(tmp_path, {"walk/a_26Hz_4g.csv": 5, "still/b_26hz.csv": 5})
+    assert len(load_dataset(tmp_path, config())) == 2
+    make_dataset(tmp_path, {"walk/c_12.5Hz.csv": 5})
+    with pytest.raises(InputError) as e:
+        load_dataset(tmp_path, config())
+    assert e.value.field == "data.rate_hz" and e.value.file.endswith("c_12.5Hz.csv")
+    assert "12.5 Hz" in e.value.message and "26 Hz" in e.value.message
