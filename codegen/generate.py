@@ -27,7 +27,6 @@ from tinyfw.codegen.ir import Graph, Op, Tensor
 from tinyfw.codegen.lowering import LowerContext, Lowered, load_lowerings
 from tinyfw.codegen.planner import Plan, plan_arena
 from tinyfw.codegen.tflite_reader import read_model
-
 from tinyfw.errors import InputError, TinyfwError
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Graph, Op, Tensor
-
 from tinyfw.errors import InputError
 
 
@@ -215,3 +215,52 @@ def load_lowerings() -> dict[str, LowerFn]:
                 raise RuntimeError(f"op {name} is lowered twice (codegen/ops/{mod.name}.py)")
             table[name] = fn
     return table
+
+
+# -- shared operand checks of the ops with weights and fused activations ----------------------
+
+CLAMP_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def fused_activation(op: Op, ctx: LowerContext) -> str:
+    """The op's fused activation; only the clamping ones lower to an activation range."""
+    act = op.options.get("fused_activation_function", "NONE")
+    if act not in CLAMP_ACTIVATIONS:
+        raise ctx.error(op, f"fused activation {act} is not supported")
+    return act
+
+
+def weighted_operands(
+    op: Op, ctx: LowerContext, weights: str
+) -> tuple[Tensor, Tensor, Tensor | None, Tensor]:
+    """(input, weights, bias or None, output) of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED,
+    checked: int8 activations quantized per tensor, constant int8 weights, constant int32 bias."""
+    ctx.n_inputs(op, 2, 3)
+    x = ctx.tensor(op.inputs[0])
+    w = ctx.require_const(op, ctx.tensor(op.inputs[1]), f"{weights} (input 1)")
+    b = ctx.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    y = ctx.tensor(op.outputs[0])
+    ctx.require_int8_activation(op, x)
+    ctx.require_type(op, y, "int8")
+    ctx.require_quant(op, y)
+    ctx.require_type(op, w, "int8")
+    ctx.require_quant(op, w, per_tensor=False)
+    if b is not None:
+        ctx.require_const(op, b, "bias (input 2)")
+        ctx.require_type(op, b, "int32")
+    return x, w, b, y
+
+
+def check_bias_length(op: Op, ctx: LowerContext, b: Tensor | None, channels: int) -> None:
+    if b is not None and b.numel != channels:
+        raise ctx.error(op, f"bias has {b.numel} values for {channels} output channels")
+
+
+def conv_strides(op: Op, ctx: LowerContext) -> tuple[int, int, int, int]:
+    """(stride_h, stride_w, dilation_h, dilation_w), each >= 1."""
+    o = op.options
+    sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
+    dh, dw = o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1)
+    if min(sh, sw, dh, dw) < 1:
+        raise ctx.error(op, f"strides {sh}x{sw} and dilations {dh}x{dw} must be >= 1")
+    return sh, sw, dh, dw

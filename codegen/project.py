@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tinyfw import __version__
 from tinyfw.codegen import emit
 from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.model.postprocess import PostParams
-from tinyfw.model.preprocess import PreprocessParams
-
-from tinyfw import __version__
 from tinyfw.config import Config
 from tinyfw.errors import InputError
+from tinyfw.model.postprocess import PostParams
+from tinyfw.model.preprocess import PreprocessParams
 
 
 def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:

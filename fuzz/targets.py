@@ -15,10 +15,9 @@ import tempfile
 from pathlib import Path
 
 from tinyfw.codegen.inspect import describe, render_text
-from tinyfw.model.data import read_trace_csv
-
 from tinyfw.config import Config, parse_config
 from tinyfw.errors import InputError
+from tinyfw.model.data import read_trace_csv
 
 # A scratch file per process: the CSV reader and `inspect` read from a path, as the CLI does.
 _SCRATCH = Path(tempfile.gettempdir()) / f"tinyfw-fuzz-{os.getpid()}"

@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from tinyfw.codegen import emit
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
+from tinyfw.errors import RunFailed, TinyfwError
+from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
 from tinyfw.sim.qemu import run_elf, ticks_to_instructions
-
-from tinyfw.errors import RunFailed, TinyfwError
-from tinyfw.paths import ROOT
 
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
 ICOUNT_SHIFT = 6

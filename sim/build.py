@@ -11,10 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyfw.errors import InputError, RunFailed, ToolMissing
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
-
-from tinyfw.errors import InputError, RunFailed, ToolMissing
 
 PIO_ENV = {
     "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no",

@@ -13,15 +13,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tinyfw.config import Config
+from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import list_boards, load_board
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.simulate import embedded_model, run_recording
-
-from tinyfw.config import Config
-from tinyfw.errors import InputError
 
 
 @dataclass

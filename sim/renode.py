@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+
 from tinyfw.codegen import emit
+from tinyfw.config import Config
+from tinyfw.errors import InputError, TinyfwError
 from tinyfw.model.data import Recording
 from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
-
-from tinyfw.config import Config
-from tinyfw.errors import InputError, TinyfwError
 
 from .boards import BoardInfo, load_board
 from .preload import check_fits, trace_blob, trace_region

@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from tinyfw.codegen import emit
+from tinyfw.config import Config
+from tinyfw.errors import InputError, RunFailed
 from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.qemu import QemuResult, run_elf, ticks_to_instructions
-
-from tinyfw.config import Config
-from tinyfw.errors import InputError, RunFailed
 
 ICOUNT_SHIFT = 6
 _WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")

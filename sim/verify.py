@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
 from tinyfw.codegen.ir import Graph, Tensor
 from tinyfw.codegen.tflite_reader import read_model
-
 from tinyfw.errors import InputError, RunFailed, ToolMissing
 
 _NP = {"int8": np.int8, "float32": np.float32, "int16": np.int16, "int32": np.int32,
@@ -135,11 +135,10 @@ def recorded_records(graph: Graph, data_dir: Path, project_root: Path | None) ->
     """Sliding windows of the project's recordings, preprocessed as the firmware does.
 
     Returns the records and a label per record ("<file>@<start sample>")."""
+    from tinyfw.config import find_project, load_config
     from tinyfw.model.data import load_dataset
     from tinyfw.model.preprocess import PreprocessParams, float_window, preprocess_window
     from tinyfw.model.windows import window_starts
-
-    from tinyfw.config import find_project, load_config
 
     ios = model_inputs(graph)
     if len(ios) != 1:
@@ -498,10 +497,9 @@ def verify_model(
     workdir: build and run there (kept; reusing it for several models rebuilds only the
     generated code) instead of a temporary folder. max_windows: run an evenly spaced subset of
     the recorded windows (all by default)."""
-    from tinyfw.sim.qemu import ticks_to_instructions
-
     from tinyfw.config import find_project
     from tinyfw.paths import ROOT
+    from tinyfw.sim.qemu import ticks_to_instructions
 
     if inputs < 0:
         raise InputError(f"--inputs {inputs} must be >= 0")

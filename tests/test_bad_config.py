@@ -405,9 +405,8 @@ def test_unusual_column_and_unit_names_stay_inside_comments(tmp_path: Path, gcc:
 
 def test_a_class_folder_with_an_unusual_name_loads(tmp_path: Path):
     """The same names are folder names of the dataset: they must load too."""
-    from tinyfw.model.data import load_dataset
-
     from tinyfw.config import load_config
+    from tinyfw.model.data import load_dataset
 
     names = ("stationary", 'say "hi" %n ??= \\', "日本語 🏃")
     data = dataset(tmp_path / "d", classes=names)

@@ -214,9 +214,8 @@ def test_debug_shows_the_traceback_of_a_bad_trace(base: Path, tmp_path: Path):
 
 def test_accepted_quirks_load_bom_crlf_spaces_plus_signs_and_integer_decimals(tmp_path: Path):
     """The other side of the catalogue: what loggers commonly write is not an error."""
-    from tinyfw.model.data import read_trace_csv
-
     from tinyfw.config import Config
+    from tinyfw.model.data import read_trace_csv
 
     text = b"\xef\xbb\xbf +1,\t-2 , 3.0\r\n" + b"4,5,6\n" * 59 + b"\n\n"
     p = tmp_path / "quirks.csv"
@@ -354,10 +353,9 @@ def test_a_recording_named_for_another_sampling_rate_is_refused(
     bad.write_bytes(GOOD)
     # Through the dataset loader (what `tinyfw train` calls first), so that a loader that does
     # not check yet fails here in milliseconds instead of starting to train.
-    from tinyfw.model.data import load_dataset
-
     from tinyfw.config import load_config
     from tinyfw.errors import InputError
+    from tinyfw.model.data import load_dataset
 
     with pytest.raises(InputError) as e:
         load_dataset(data, load_config(base / "proj" / "tinyfw.toml"))

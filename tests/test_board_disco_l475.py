@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
+
 from tinyfw.codegen.project import generate_project
+from tinyfw.config import load_config
+from tinyfw.paths import ROOT
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import pio_environment, pio_executable
 from tinyfw.sim.cost import board_cost
 from tinyfw.sim.elfsize import elf_sizes
-
-from tinyfw.config import load_config
-from tinyfw.paths import ROOT
 
 BOARD = "disco_l475vg_iot01a"
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"

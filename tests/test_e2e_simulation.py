@@ -11,15 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from tinyfw.codegen.project import generate_project
+from tinyfw.config import load_config
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.windows import make_windows
+from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.simulate import embedded_model, run_recording, simulate
-
-from tinyfw.config import load_config
-from tinyfw.paths import ROOT
 
 BOARD = "mps2_an386"
 TINYFW = [sys.executable, "-m", "tinyfw"]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from opcases import models
+
 from tinyfw.codegen.generate import compile_model
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.sim import verify as V
-
 from tinyfw.paths import ROOT
+from tinyfw.sim import verify as V
 
 DATA = ROOT.parent / "shared" / "data" / "st-har"
 FAMILIES = [f.name for f in models.FAMILIES]

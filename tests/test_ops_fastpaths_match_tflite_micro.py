@@ -189,6 +189,7 @@ def _edit(tflite: bytes, entry: dict[str, Any]) -> bytes:
     a zero point on per-tensor FULLY_CONNECTED weights."""
     import flatbuffers
     from tflite_micro import runtime
+
     from tinyfw.codegen.tflite_reader import read_model
 
     fb = runtime.schema_fb

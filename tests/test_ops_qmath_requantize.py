@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from tinyfw.codegen import qmath
+from tinyfw.paths import KERNELS, ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import run_elf
-
-from tinyfw.paths import KERNELS, ROOT
 
 RANDOM_CASES = 200_000  # random (x, m, shift) triples after the edge grid
 SEED = 20261128

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from opcases import harness
-from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.sim import verify as V
 
+from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.paths import ROOT
+from tinyfw.sim import verify as V
 
 
 @pytest.mark.parametrize("pack", harness.pack_params("quantize", "float_boundary"),

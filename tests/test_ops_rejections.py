@@ -7,9 +7,9 @@ import json
 
 import pytest
 from opcases import rejects
-from tinyfw.codegen.generate import generate
 
 from tinyfw.cli import main as tinyfw_main
+from tinyfw.codegen.generate import generate
 from tinyfw.errors import InputError
 from tinyfw.paths import ROOT
 

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs
 from tinyfw.codegen.tflite_reader import read_model
+from tinyfw.paths import ROOT
 from tinyfw.sim import bench
 from tinyfw.sim.build import build_firmware
-
-from tinyfw.paths import ROOT
 
 BENCH = ROOT.parent / "shared" / "bench"
 MODEL = BENCH / "har_anchor_int8.tflite"

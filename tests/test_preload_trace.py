@@ -15,8 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from tinyfw.codegen.project import generate_project
+from tinyfw.config import load_config
+from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
+from tinyfw.paths import ROOT
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.preload import (
@@ -31,10 +35,6 @@ from tinyfw.sim.preload import (
 )
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import write_trace
-
-from tinyfw.config import load_config
-from tinyfw.errors import InputError
-from tinyfw.paths import ROOT
 
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 rng = np.random.default_rng(20261128)

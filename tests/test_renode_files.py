@@ -28,9 +28,13 @@ except ImportError as exc:  # fail loudly, never skip
         "`.venv/bin/pip install robotframework==7.5` (requirements.txt)"
     ) from exc
 from test_preload_trace import bench_build
+
 from tinyfw.codegen.project import generate_project
+from tinyfw.config import load_config
+from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
 from tinyfw.model.split import split_recordings
+from tinyfw.paths import ROOT
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.preload import read_blob, run_preloaded, trace_region
@@ -41,10 +45,6 @@ from tinyfw.sim.renode import (
     robot_uart,
     write_renode,
 )
-
-from tinyfw.config import load_config
-from tinyfw.errors import InputError
-from tinyfw.paths import ROOT
 
 BOARD = "mps2_an386"
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"

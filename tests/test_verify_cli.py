@@ -9,12 +9,12 @@ import json
 
 import pytest
 from opcases import models, opcases
-from tinyfw.codegen import generate as gen
-from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.sim import verify as V
 
 from tinyfw.cli import main as tinyfw_main
+from tinyfw.codegen import generate as gen
+from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.paths import ROOT
+from tinyfw.sim import verify as V
 
 DATA = ROOT.parent / "shared" / "data" / "st-har"
 

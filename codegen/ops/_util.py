@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op, Tensor
 from tinyfw.codegen.lowering import Arg, ConstArray, LowerContext

@@ -6,6 +6,7 @@ float32 before widening to double (RELU, LEAKY_RELU, HARD_SWISH)."""
 from __future__ import annotations
 
 import numpy as np
+
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import Arg, LowerContext, Lowered, activation_range

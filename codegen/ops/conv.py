@@ -12,10 +12,14 @@ from tinyfw.codegen.lowering import (
     LowerContext,
     Lowered,
     activation_range,
+    check_bias_length,
     compute_out_size,
     compute_padding,
+    conv_strides,
+    fused_activation,
     per_channel_requant,
     shape4,
+    weighted_operands,
 )
 from tinyfw.codegen.ops._packing import (
     conv_patches_in_place,
@@ -27,33 +31,15 @@ from tinyfw.codegen.ops._util import check_shifts
 
 
 def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
-    ctx.n_inputs(op, 2, 3)
-    x = ctx.tensor(op.inputs[0])
-    w = ctx.require_const(op, ctx.tensor(op.inputs[1]), "filter (input 1)")
-    b = ctx.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    y = ctx.tensor(op.outputs[0])
-    ctx.require_int8_activation(op, x)
-    ctx.require_type(op, y, "int8")
-    ctx.require_quant(op, y)
-    ctx.require_type(op, w, "int8")
-    ctx.require_quant(op, w, per_tensor=False)
+    x, w, b, y = weighted_operands(op, ctx, "filter")
     if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
         raise ctx.error(op, f"expects 4-D input/filter/output, got {x.shape} {w.shape} {y.shape}")
     if any(z != 0 for z in w.quant.zero_point):
         raise ctx.error(op, f"{w.describe()} must be symmetric (zero point 0)")
-    if b is not None:
-        ctx.require_const(op, b, "bias (input 2)")
-        ctx.require_type(op, b, "int32")
-        if b.numel != y.shape[3]:
-            raise ctx.error(op, f"bias has {b.numel} values for {y.shape[3]} output channels")
+    check_bias_length(op, ctx, b, y.shape[3])
     o = op.options
-    act = o.get("fused_activation_function", "NONE")
-    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-        raise ctx.error(op, f"fused activation {act} is not supported")
-    sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
-    dh, dw = o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1)
-    if min(sh, sw, dh, dw) < 1:
-        raise ctx.error(op, f"strides {sh}x{sw} and dilations {dh}x{dw} must be >= 1")
+    act = fused_activation(op, ctx)
+    sh, sw, dh, dw = conv_strides(op, ctx)
     n, ih, iw, ic = x.shape
     oc, kh, kw, kc = w.shape
     if kc < 1 or ic % kc:

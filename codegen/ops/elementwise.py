@@ -5,6 +5,7 @@ SUB in float32 (sub_common.cc), MUL in double."""
 from __future__ import annotations
 
 import numpy as np
+
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import Arg, LowerContext, Lowered, activation_range

@@ -6,36 +6,28 @@ weights (codegen/ops/_packing.py)."""
 from __future__ import annotations
 
 import numpy as np
+
 from tinyfw.codegen.ir import Op
 from tinyfw.codegen.lowering import (
     Arg,
     LowerContext,
     Lowered,
     activation_range,
+    check_bias_length,
+    fused_activation,
     per_channel_requant,
     per_tensor_conv_multiplier,
+    weighted_operands,
 )
 from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs, round_up4
 from tinyfw.codegen.ops._util import check_shifts
 
 
 def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
-    ctx.n_inputs(op, 2, 3)
-    x = ctx.tensor(op.inputs[0])
-    w = ctx.require_const(op, ctx.tensor(op.inputs[1]), "weights (input 1)")
-    b = ctx.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-    y = ctx.tensor(op.outputs[0])
-    ctx.require_int8_activation(op, x)
-    ctx.require_type(op, y, "int8")
-    ctx.require_quant(op, y)
-    ctx.require_type(op, w, "int8")
-    ctx.require_quant(op, w, per_tensor=False)
-    o = op.options
-    if o.get("weights_format", 0) != 0:
+    x, w, b, y = weighted_operands(op, ctx, "weights")
+    if op.options.get("weights_format", 0) != 0:
         raise ctx.error(op, "shuffled weights format is not supported")
-    act = o.get("fused_activation_function", "NONE")
-    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-        raise ctx.error(op, f"fused activation {act} is not supported")
+    act = fused_activation(op, ctx)
     if len(w.shape) != 2:
         raise ctx.error(op, f"weights must be 2-D [out, in], got {w.shape}")
     out_depth, accum = w.shape
@@ -58,11 +50,7 @@ def lower_fully_connected(op: Op, ctx: LowerContext) -> Lowered:
         shift = np.full(out_depth, s, dtype=np.int64)
         filter_offset = -w.zero_point
     check_shifts(ctx, op, shift, "input x weights / output scales")
-    if b is not None:
-        ctx.require_const(op, b, "bias (input 2)")
-        ctx.require_type(op, b, "int32")
-        if b.numel != out_depth:
-            raise ctx.error(op, f"bias has {b.numel} values for {out_depth} outputs")
+    check_bias_length(op, ctx, b, out_depth)
     act_min, act_max = activation_range(act, y)
     # sum((w + fo) * (x + io)) = sum(w x) + io sum(w) + fo sum(x) + depth fo io: all but
     # fo sum(x) are constants.

@@ -10,6 +10,7 @@ from tinyfw.codegen.lowering import (
     activation_range,
     compute_out_size,
     compute_padding,
+    fused_activation,
     shape4,
 )
 from tinyfw.codegen.ops._util import same_quant_tflm
@@ -30,9 +31,7 @@ def pool_params(op: Op, ctx: LowerContext) -> dict:
     sh, sw = o.get("stride_h", 0), o.get("stride_w", 0)
     if min(fh, fw, sh, sw) < 1:
         raise ctx.error(op, f"filter {fh}x{fw} and stride {sh}x{sw} must be >= 1")
-    act = o.get("fused_activation_function", "NONE")
-    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-        raise ctx.error(op, f"fused activation {act} is not supported")
+    act = fused_activation(op, ctx)
     pad = o.get("padding", "SAME")
     n, ih, iw, c = x.shape
     oh = compute_out_size(pad, ih, fh, sh, 1)

@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opcases import opcases
 from tinyfw.codegen.generate import ModelCode, compile_model
 from tinyfw.codegen.ir import Graph
 from tinyfw.codegen.tflite_reader import read_model
+from tinyfw.paths import ROOT
 from tinyfw.sim import verify as V
 from tinyfw.sim.hostbuild import build_kernel_lib, build_verify_host
-
-from opcases import opcases
-from tinyfw.paths import ROOT
 
 CACHE = ROOT / "build" / "opcases"
 RECORDS = 32  # random input records per pack (records 0 and 1: all -128 / all 127)

@@ -144,11 +144,10 @@ BY_NAME = {f.name: f for f in FAMILIES}
 def windows() -> tuple[np.ndarray, np.ndarray, int]:
     """Centered float windows (g) and class labels from the project's recordings."""
     sys.path.insert(0, str(ROOT))
+    from tinyfw.config import load_config
     from tinyfw.model.data import load_dataset
     from tinyfw.model.preprocess import float_window
     from tinyfw.model.windows import make_windows
-
-    from tinyfw.config import load_config
 
     cfg = load_config(ROOT / "tinyfw.toml")
     recs = load_dataset(cfg.data_dir(), cfg)

@@ -768,6 +768,7 @@ def _apply_edits(tflite: bytes, cases: dict[int, Case]) -> bytes:
         return tflite
     import flatbuffers
     from tflite_micro import runtime
+
     from tinyfw.codegen.tflite_reader import read_model
 
     fb = runtime.schema_fb

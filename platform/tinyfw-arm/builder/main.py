@@ -291,7 +291,7 @@ if generated_dir:
     prefix_maps.append((generated_dir, "generated"))
 if extra_dir:
     prefix_maps.append((extra_dir, "extra"))
-env.Append(CCFLAGS=["-ffile-prefix-map=%s=%s" % (old, new) for old, new in prefix_maps])
+env.Append(CCFLAGS=[f"-ffile-prefix-map={old}={new}" for old, new in prefix_maps])
 
 # --- targets --------------------------------------------------------------------------------
 
