@@ -159,7 +159,7 @@ def cmd_boards(args: argparse.Namespace) -> int:
     from tinyfw.sim.boards import list_boards
 
     for b in list_boards():
-        print(f"{b.id:16s} {b.name}")
+        print(f"{b.id:20s} {b.name}")
     return 0
 
 
@@ -178,24 +178,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    s = sub.add_parser("train", help="train on recorded traces and quantize to full int8 TFLite")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        """A subcommand whose --help starts with the same summary as the command list."""
+        return sub.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=EPILOG
+        )
+
+    s = command("train", "train on recorded traces and quantize to full int8 TFLite")
     s.add_argument("--data", metavar="DIR", help="dataset folder, one subfolder per class")
     s.add_argument("--out", metavar="DIR", help="output folder (default build/model)")
     s.set_defaults(func=cmd_train)
 
-    s = sub.add_parser("generate", help="generate C sources from an int8 .tflite model")
+    s = command("generate", "generate C sources from an int8 .tflite model")
     s.add_argument("--model", metavar="M", help="model (default build/model/model_int8.tflite)")
     s.add_argument("--out", metavar="DIR", help="output folder (default firmware/generated)")
     s.add_argument("--force", action="store_true",
                    help="overwrite generated files edited by hand (keeps DIR.bak)")
     s.set_defaults(func=cmd_generate)
 
-    s = sub.add_parser("build", help="build the firmware with PlatformIO")
+    s = command("build", "build the firmware with PlatformIO")
     s.add_argument("--board", metavar="ID", help="board id (boards/<id>.json; default from tinyfw.toml)")
     s.add_argument("--verbose", action="store_true", help="show the compiler commands")
     s.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("simulate", help="run the firmware in QEMU on recorded traces and compare with the host")
+    s = command("simulate", "run the firmware in QEMU on recorded traces and compare with the host")
     s.add_argument("--board", metavar="ID", help="board id (default from tinyfw.toml)")
     s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
     s.add_argument("--split", choices=["test", "all"], default="all",
@@ -205,14 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-build", action="store_true", help="use the last build")
     s.set_defaults(func=cmd_simulate)
 
-    s = sub.add_parser("cost", help="per board: does the firmware fit, flash, RAM, latency, duty cycle")
+    s = command("cost", "per board: does the firmware fit, flash, RAM, latency, duty cycle")
     s.add_argument("--board", action="append", metavar="ID",
                    help="board id, repeatable, or 'all' (default from tinyfw.toml)")
     s.add_argument("--data", metavar="DIR", help="dataset folder (a recording is replayed)")
     s.add_argument("--json", metavar="FILE", help="write the costs as JSON")
     s.set_defaults(func=cmd_cost)
 
-    s = sub.add_parser("verify", help="prove a model bit-exact on a board against TFLite Micro")
+    s = command("verify", "prove a model bit-exact on a board against TFLite Micro")
     s.add_argument("--model", required=True, metavar="M", help="int8 .tflite model")
     s.add_argument("--board", default="mps2_an386", metavar="ID", help="board id")
     s.add_argument("--inputs", type=int, default=100, metavar="N", help="seeded random inputs")
@@ -221,12 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="FILE", help="write the report as JSON")
     s.set_defaults(func=cmd_verify)
 
-    s = sub.add_parser("inspect", help="print a model's graph: ops, shapes, quantization, MACs, arena")
+    s = command("inspect", "print a model's graph: ops, shapes, quantization, MACs, arena")
     s.add_argument("model", metavar="MODEL.tflite")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_inspect)
 
-    s = sub.add_parser("renode", help="write Renode platform, scripts and Robot tests for recorded traces")
+    s = command("renode", "write Renode platform, scripts and Robot tests for recorded traces")
     s.add_argument("--board", metavar="ID", help="board id (default from tinyfw.toml)")
     s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
     s.add_argument("--split", choices=["test", "all"], default="all",
@@ -237,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out the CMSDK timer model (Renode 1.16.1 and older lack it)")
     s.set_defaults(func=cmd_renode)
 
-    s = sub.add_parser("boards", help="list the boards tinyfw knows")
+    s = command("boards", "list the boards tinyfw knows")
     s.set_defaults(func=cmd_boards)
     return p
 
