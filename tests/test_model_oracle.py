@@ -16,7 +16,7 @@ BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 @pytest.fixture(scope="module")
 def anchor() -> Oracle:
     if not (BENCH / "har_anchor_int8.tflite").exists():
-        pytest.skip("shared benchmark model not available")
+        pytest.fail("the shared benchmark model is missing (../shared/bench)")
     return Oracle(BENCH / "har_anchor_int8.tflite")
 
 

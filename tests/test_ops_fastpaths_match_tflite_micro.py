@@ -240,7 +240,10 @@ def fast_pack(name: str) -> FastPack:
 
 @pytest.fixture(scope="module")
 def packs() -> dict[str, FastPack]:
-    pytest.importorskip("tensorflow")
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        pytest.fail("tensorflow is not installed: run `make setup`")
     return {s.name: fast_pack(s.name) for s in SPECS}
 
 

@@ -197,7 +197,7 @@ def _result(lines: list[str]) -> str:
 @pytest.fixture(scope="module")
 def host_exe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
+        pytest.fail("gcc is not installed: apt-get install -y gcc (or make setup)")
     d = tmp_path_factory.mktemp("qmath")
     (d / "check.c").write_text(CHECK_C + HOST_MAIN)
     exe = d / "check"

@@ -31,7 +31,6 @@ from tinyfw.sim.build import build_firmware
 BENCH = ROOT.parent / "shared" / "bench"
 MODEL = BENCH / "har_anchor_int8.tflite"
 
-pytestmark = pytest.mark.skipif(not MODEL.is_file(), reason="../shared/bench is not there")
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ int main(void)
 @pytest.fixture(scope="module")
 def preprocess_exe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
+        pytest.fail("gcc is not installed: apt-get install -y gcc (or make setup)")
     d = tmp_path_factory.mktemp("preprocess_c")
     (d / "main.c").write_text(HARNESS)
     exe = d / "preprocess"

@@ -65,7 +65,7 @@ def test_uncentered_preprocessing_reproduces_the_benchmark_input_window_exactly(
     trace = SHARED / "data/st-har/walking/walking_06_26Hz_4g_mg.csv"
     expected_csv = SHARED / "bench/har_anchor_input.csv"
     if not trace.exists() or not expected_csv.exists():
-        pytest.skip("shared data not available")
+        pytest.fail("the shared data is missing (../shared/data/st-har)")
     raw = read_trace_csv(trace, 3, (-4000, 4000))[:52]
     expected = np.loadtxt(expected_csv, delimiter=",", dtype=np.int64).reshape(52, 3)
     got = preprocess_window(raw, params(0.03134901821613312, center=False))
