@@ -35,6 +35,65 @@ def _runtime() -> Any:
     return runtime
 
 
+Record = list[np.ndarray]  # one array per model input
+
+
+class GraphOracle:
+    """TFLM over any model: any number of inputs and outputs, any tensor types (float at the
+    boundary included). `tensors()` reads intermediates from a second interpreter created with
+    kPreserveAllTensors. `Oracle` below is the single-int8-input view the pipeline uses."""
+
+    def __init__(self, model: bytes, *, source: str | None = None) -> None:
+        self._rt = _runtime()
+        self._bytes = bytes(model)
+        self._arena = max(16 * len(self._bytes), _MIN_ARENA)
+        if self._bytes[4:8] != b"TFL3":
+            raise InputError("not a .tflite model (no TFL3 identifier)", file=source)
+        try:
+            self._interp = self._rt.Interpreter.from_bytes(self._bytes, arena_size=self._arena)
+        except (RuntimeError, ValueError, TypeError, IndexError, struct.error) as e:
+            msg = " ".join(str(e).split())
+            raise InputError(f"TFLite Micro cannot load the model: {msg}", file=source) from None
+        self._all: Any = None
+
+    def _preserving(self) -> Any:
+        if self._all is None:
+            self._all = self._rt.Interpreter.from_bytes(
+                self._bytes,
+                arena_size=self._arena,
+                intrepreter_config=self._rt.InterpreterConfig.kPreserveAllTensors,
+            )
+        return self._all
+
+    @staticmethod
+    def _set(interp: Any, record: Record) -> None:
+        for k, a in enumerate(record):
+            d = interp.get_input_details(k)
+            interp.set_input(np.asarray(a, dtype=d["dtype"]).reshape(d["shape"]), k)
+
+    def run_record(self, record: Record, n_outputs: int) -> list[np.ndarray]:
+        """One inference on a record (one array per input) -> the first n_outputs outputs."""
+        self._set(self._interp, record)
+        self._interp.invoke()
+        return [np.array(self._interp.get_output(k)) for k in range(n_outputs)]
+
+    def run_bytes(self, record: Record, n_outputs: int) -> bytes:
+        """All outputs of one inference, concatenated as little-endian bytes."""
+        outs = self.run_record(record, n_outputs)
+        return b"".join(o.astype(o.dtype.newbyteorder("<")).tobytes() for o in outs)
+
+    def tensors(self, record: Record, indices: list[int]) -> dict[int, bytes]:
+        """Values (little-endian bytes) of the given tensors after one preserved inference."""
+        interp = self._preserving()
+        self._set(interp, record)
+        interp.invoke()
+        out = {}
+        for i in indices:
+            a = np.asarray(interp.GetTensor(i, 0)["tensor_data"])
+            out[i] = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        return out
+
+
 @dataclass(frozen=True)
 class OperatorInfo:
     """One operator of the graph: position, builtin name, tensor indices."""
@@ -52,28 +111,18 @@ class TensorQuant:
     zero_point: int
 
 
-class Oracle:
-    """TFLM interpreter over one int8 model (batch 1, one input, one output)."""
+class Oracle(GraphOracle):
+    """TFLM over one full-int8 model (batch 1, one int8 input, one output): the view the
+    training and simulation pipeline uses."""
 
     def __init__(self, tflite: bytes | Path) -> None:
-        rt = _runtime()
         source = str(tflite) if isinstance(tflite, (str, Path)) else None
         if isinstance(tflite, (str, Path)):
             try:
                 tflite = Path(tflite).read_bytes()
             except OSError as e:
                 raise InputError(f"cannot read: {e.strerror}", file=tflite) from None
-        self._bytes = bytes(tflite)
-        self._rt = rt
-        self._arena = max(10 * len(self._bytes), _MIN_ARENA)
-        if self._bytes[4:8] != b"TFL3":
-            raise InputError("not a .tflite model (no TFL3 identifier)", file=source)
-        try:
-            self._interp = rt.Interpreter.from_bytes(self._bytes, arena_size=self._arena)
-        except (RuntimeError, ValueError, TypeError, IndexError, struct.error) as e:
-            msg = " ".join(str(e).split())
-            raise InputError(f"TFLite Micro cannot load the model: {msg}", file=source) from None
-        self._all: Any = None
+        super().__init__(tflite, source=source)
         self.input = self._quant(self._interp.get_input_details(0))
         self.output = self._quant(self._interp.get_output_details(0))
         if self._interp.get_input_details(0)["dtype"] is not np.int8:
@@ -111,21 +160,14 @@ class Oracle:
 
     def run_all(self, input_int8: np.ndarray) -> dict[int, np.ndarray]:
         """One inference keeping every tensor: {tensor index: value} (weights included)."""
-        if self._all is None:
-            self._all = self._rt.Interpreter.from_bytes(
-                self._bytes,
-                arena_size=self._arena,
-                intrepreter_config=self._rt.InterpreterConfig.kPreserveAllTensors,
-            )
         x = np.asarray(input_int8)
         if x.dtype != np.int8:
             raise ValueError(f"input must be int8, got {x.dtype}")
-        self._all.set_input(x.reshape(self.input.shape), 0)
-        self._all.invoke()
+        interp = self._preserving()
+        interp.set_input(x.reshape(self.input.shape), 0)
+        interp.invoke()
         n_tensors = len(self._model().subgraphs[0].tensors)
-        return {
-            i: np.array(self._all.GetTensor(i, 0)["tensor_data"]) for i in range(n_tensors)
-        }
+        return {i: np.array(interp.GetTensor(i, 0)["tensor_data"]) for i in range(n_tensors)}
 
     def _model(self) -> Any:
         return self._rt.convert_bytearray_to_object(bytearray(self._bytes))

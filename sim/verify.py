@@ -38,11 +38,14 @@ import numpy as np
 from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
 from tinyfw.codegen.ir import Graph, Tensor
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.errors import InputError, RunFailed, ToolMissing
+from tinyfw.errors import InputError, RunFailed
+from tinyfw.model.oracle import GraphOracle, Record
+
+# The oracle of verification: TFLM over any model (model/oracle.py holds the one wrapper).
+Oracle = GraphOracle
 
 _NP = {"int8": np.int8, "float32": np.float32, "int16": np.int16, "int32": np.int32,
        "uint8": np.uint8}
-_MIN_ARENA = 256 * 1024
 
 
 # -- model I/O ---------------------------------------------------------------------------------
@@ -87,7 +90,6 @@ def model_outputs(graph: Graph) -> list[TensorIO]:
     return [_io(graph, graph.tensors[i]) for i in graph.outputs]
 
 
-Record = list[np.ndarray]  # one array per model input
 
 
 def random_records(graph: Graph, n: int, seed: int) -> list[Record]:
@@ -178,59 +180,6 @@ def recorded_records(graph: Graph, data_dir: Path, project_root: Path | None) ->
 
 
 # -- the oracle --------------------------------------------------------------------------------
-
-
-def _runtime() -> Any:
-    try:
-        from tflite_micro import runtime
-    except ImportError:
-        raise ToolMissing("the TFLite Micro oracle is missing: pip install tflite-micro "
-                          "(pinned in requirements.txt; `make setup` installs it)") from None
-    return runtime
-
-
-class Oracle:
-    """TFLM's Python interpreter (reference kernels) over one model, any number of inputs and
-    outputs; `tensors()` keeps every intermediate (kPreserveAllTensors)."""
-
-    def __init__(self, model: bytes) -> None:
-        self._rt = _runtime()
-        self._bytes = bytes(model)
-        self._arena = max(16 * len(self._bytes), _MIN_ARENA)
-        try:
-            self._interp = self._rt.Interpreter.from_bytes(self._bytes, arena_size=self._arena)
-        except (RuntimeError, ValueError) as e:
-            raise InputError(f"TFLite Micro cannot load the model: {e}") from None
-        self._all: Any = None
-
-    def _set(self, interp: Any, record: Record) -> None:
-        for k, a in enumerate(record):
-            d = interp.get_input_details(k)
-            interp.set_input(np.asarray(a, dtype=d["dtype"]).reshape(d["shape"]), k)
-
-    def run(self, record: Record, n_outputs: int) -> list[np.ndarray]:
-        self._set(self._interp, record)
-        self._interp.invoke()
-        return [np.array(self._interp.get_output(k)) for k in range(n_outputs)]
-
-    def run_bytes(self, record: Record, n_outputs: int) -> bytes:
-        outs = self.run(record, n_outputs)
-        return b"".join(o.astype(o.dtype.newbyteorder("<")).tobytes() for o in outs)
-
-    def tensors(self, record: Record, indices: list[int]) -> dict[int, bytes]:
-        """Values (little-endian bytes) of the given tensors after one preserved inference."""
-        if self._all is None:
-            self._all = self._rt.Interpreter.from_bytes(
-                self._bytes, arena_size=self._arena,
-                intrepreter_config=self._rt.InterpreterConfig.kPreserveAllTensors)
-        self._set(self._all, record)
-        self._all.invoke()
-        out = {}
-        for i in indices:
-            t = self._all.GetTensor(i, 0)
-            a = np.asarray(t["tensor_data"])
-            out[i] = a.astype(a.dtype.newbyteorder("<")).tobytes()
-        return out
 
 
 # -- running the verification app --------------------------------------------------------------
