@@ -251,6 +251,17 @@ def weighted_operands(
     return x, w, b, y
 
 
+def int8_unary_operands(op: Op, ctx: LowerContext) -> tuple[Tensor, Tensor]:
+    """(input, output) of a one-input op: an int8 activation in, a quantized int8 tensor out."""
+    ctx.n_inputs(op, 1)
+    x = ctx.tensor(op.inputs[0])
+    y = ctx.tensor(op.outputs[0])
+    ctx.require_int8_activation(op, x)
+    ctx.require_type(op, y, "int8")
+    ctx.require_quant(op, y)
+    return x, y
+
+
 def check_bias_length(op: Op, ctx: LowerContext, b: Tensor | None, channels: int) -> None:
     if b is not None and b.numel != channels:
         raise ctx.error(op, f"bias has {b.numel} values for {channels} output channels")

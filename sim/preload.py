@@ -36,7 +36,7 @@ from elftools.elf.sections import SymbolTableSection
 from tinyfw.errors import InputError, ToolMissing
 
 from .boards import BoardInfo, load_board
-from .qemu import QemuResult, run_elf
+from .qemu import QemuResult, echo_run, run_elf
 
 MAGIC = 0x54574654
 VERSION = 1
@@ -201,9 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, ToolMissing) as exc:
         print(f"tinyfw: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_status
-    sys.stdout.write(r.raw_uart.decode("utf-8", errors="replace"))
-    sys.stderr.write(r.stderr)
-    return 1 if r.timed_out else r.exit_code
+    return echo_run(r)
 
 
 if __name__ == "__main__":

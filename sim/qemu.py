@@ -282,6 +282,14 @@ def ticks_to_instructions(ticks: int, board: str | BoardInfo, shift: int) -> int
     return int(exact + Fraction(1, 2))  # round half up
 
 
+def echo_run(r: QemuResult) -> int:
+    """A run's UART on stdout and QEMU's stderr on stderr; the exit status of a command line
+    (1 after a timeout)."""
+    sys.stdout.write(r.raw_uart.decode("utf-8", errors="replace"))
+    sys.stderr.write(r.stderr)
+    return 1 if r.timed_out else r.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m tinyfw.sim.qemu BOARD ELF [ARG...]`: run once, print the UART, exit with its status."""
     p = argparse.ArgumentParser(prog="python -m tinyfw.sim.qemu", description=main.__doc__)
@@ -298,9 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, ToolMissing) as exc:
         print(f"tinyfw: error: {exc.one_line()}", file=sys.stderr)
         return exc.exit_status
-    sys.stdout.write(r.raw_uart.decode("utf-8", errors="replace"))
-    sys.stderr.write(r.stderr)
-    return 1 if r.timed_out else r.exit_code
+    return echo_run(r)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import numpy as np
 
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op, Tensor
-from tinyfw.codegen.lowering import Arg, ConstArray, LowerContext
+from tinyfw.codegen.lowering import Arg, ConstArray, LowerContext, int8_unary_operands
 
 
 def f32(x: float) -> np.float32:
@@ -75,12 +75,7 @@ def broadcast_params(ctx: LowerContext, op: Op, a: Tensor, b: Tensor, y: Tensor,
 
 def elementwise_in_out(ctx: LowerContext, op: Op) -> tuple[Tensor, Tensor]:
     """The single int8 activation input and int8 output of a unary elementwise op."""
-    ctx.n_inputs(op, 1)
-    x = ctx.tensor(op.inputs[0])
-    y = ctx.tensor(op.outputs[0])
-    ctx.require_int8_activation(op, x)
-    ctx.require_type(op, y, "int8")
-    ctx.require_quant(op, y)
+    x, y = int8_unary_operands(op, ctx)
     if x.numel != y.numel:
         raise ctx.error(op, f"input {x.shape} and output {y.shape} differ in size")
     if x.numel == 0:

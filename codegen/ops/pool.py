@@ -11,6 +11,7 @@ from tinyfw.codegen.lowering import (
     compute_out_size,
     compute_padding,
     fused_activation,
+    int8_unary_operands,
     shape4,
 )
 from tinyfw.codegen.ops._util import same_quant_tflm
@@ -18,12 +19,7 @@ from tinyfw.codegen.ops._util import same_quant_tflm
 
 def pool_params(op: Op, ctx: LowerContext) -> dict:
     """Shared by the 2-D pools: validated geometry + activation clamp."""
-    ctx.n_inputs(op, 1)
-    x = ctx.tensor(op.inputs[0])
-    y = ctx.tensor(op.outputs[0])
-    ctx.require_int8_activation(op, x)
-    ctx.require_type(op, y, "int8")
-    ctx.require_quant(op, y)
+    x, y = int8_unary_operands(op, ctx)
     if len(x.shape) != 4 or len(y.shape) != 4:
         raise ctx.error(op, f"expects 4-D input/output, got {x.shape} {y.shape}")
     o = op.options

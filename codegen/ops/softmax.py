@@ -6,7 +6,7 @@ import math
 
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Op
-from tinyfw.codegen.lowering import Arg, LowerContext, Lowered
+from tinyfw.codegen.lowering import Arg, LowerContext, Lowered, int8_unary_operands
 
 SCALED_DIFF_INTEGER_BITS = 5
 
@@ -31,12 +31,7 @@ def calculate_input_radius(integer_bits: int, left_shift: int, total_signed_bits
 
 
 def lower_softmax(op: Op, ctx: LowerContext) -> Lowered:
-    ctx.n_inputs(op, 1)
-    x = ctx.tensor(op.inputs[0])
-    y = ctx.tensor(op.outputs[0])
-    ctx.require_int8_activation(op, x)
-    ctx.require_type(op, y, "int8")
-    ctx.require_quant(op, y)
+    x, y = int8_unary_operands(op, ctx)
     if y.zero_point != -128 or y.scale != 1.0 / 256:
         raise ctx.error(
             op, f"int8 output must have scale 1/256 and zero point -128, got {y.scale} {y.zero_point}"
