@@ -98,19 +98,26 @@ static inline int32_t tfw_fp_exp_on_negative_values(int32_t a, int32_t integer_b
     return result;
 }
 
-/* 1 / (1 + a) for a in [0, 1) in Q0; result in Q0. */
-static inline int32_t tfw_fp_one_over_one_plus_x(int32_t a)
+/* Newton-Raphson estimate of 1 / (half_denominator * 2) in Q2, gemmlowp's three iterations
+ * from 48/17 - 32/17 * d (shared by the two quotients below). */
+static inline int32_t tfw_fp_newton_reciprocal_q2(int32_t half_denominator)
 {
-    const int32_t half_denominator = tfw_fp_rounding_half_sum(a, INT32_MAX);
-    const int32_t constant_48_over_17 = 1515870810;   /* Q2 */
+    const int32_t constant_48_over_17 = 1515870810;      /* Q2 */
     const int32_t constant_neg_32_over_17 = -1010580540; /* Q2 */
-    int32_t x = tfw_fp_add(constant_48_over_17, tfw_srdhm(half_denominator, constant_neg_32_over_17));
     const int32_t one_q2 = 1 << 29;
+    int32_t x = tfw_fp_add(constant_48_over_17, tfw_srdhm(half_denominator, constant_neg_32_over_17));
     for (int i = 0; i < 3; ++i) {
         const int32_t half_denominator_times_x = tfw_srdhm(half_denominator, x);
         const int32_t one_minus = tfw_fp_sub(one_q2, half_denominator_times_x);
         x = tfw_fp_add(x, tfw_fp_mul_pot(tfw_srdhm(x, one_minus), 2));
     }
+    return x;
+}
+
+/* 1 / (1 + a) for a in [0, 1) in Q0; result in Q0. */
+static inline int32_t tfw_fp_one_over_one_plus_x(int32_t a)
+{
+    const int32_t x = tfw_fp_newton_reciprocal_q2(tfw_fp_rounding_half_sum(a, INT32_MAX));
     /* ExactMulByPot<-1> then Rescale<0> from Q1: multiply by 2^1 with saturation. */
     return tfw_fp_mul_pot(x, 1);
 }
@@ -118,18 +125,9 @@ static inline int32_t tfw_fp_one_over_one_plus_x(int32_t a)
 /* (1 - a) / (1 + a) for a in [0, 1) in Q0; result in Q0. */
 static inline int32_t tfw_fp_one_minus_x_over_one_plus_x(int32_t a)
 {
-    const int32_t half_denominator = tfw_fp_rounding_half_sum(a, INT32_MAX);
-    const int32_t constant_48_over_17 = 1515870810;
-    const int32_t constant_neg_32_over_17 = -1010580540;
-    int32_t x = tfw_fp_add(constant_48_over_17, tfw_srdhm(half_denominator, constant_neg_32_over_17));
-    const int32_t one_q2 = 1 << 29;
-    for (int i = 0; i < 3; ++i) {
-        const int32_t half_denominator_times_x = tfw_srdhm(half_denominator, x);
-        const int32_t one_minus = tfw_fp_sub(one_q2, half_denominator_times_x);
-        x = tfw_fp_add(x, tfw_fp_mul_pot(tfw_srdhm(x, one_minus), 2));
-    }
+    const int32_t x = tfw_fp_newton_reciprocal_q2(tfw_fp_rounding_half_sum(a, INT32_MAX));
     /* Rescale<0>(x - One) from Q2. */
-    return tfw_fp_mul_pot(tfw_fp_sub(x, one_q2), 2);
+    return tfw_fp_mul_pot(tfw_fp_sub(x, 1 << 29), 2);
 }
 
 /* TFLM GetReciprocal: 1 / x for x in Q(x_integer_digits) > 0; returns Q0 scale and the number
