@@ -31,10 +31,9 @@ from tinyfw.errors import RunFailed, TinyfwError
 from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
-from tinyfw.sim.qemu import run_elf, ticks_to_instructions
+from tinyfw.sim.qemu import ICOUNT_SHIFT, run_elf, ticks_to_instructions
 
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
-ICOUNT_SHIFT = 6
 _LINE = re.compile(r"^bench ticks=(\d+) empty=(\d+) out=(\S+) stack=(\d+)$")
 _OPS_LINE = re.compile(r"^ops stamp=(\d+) (\S*)$")
 TRACE_H = ROOT / "firmware" / "bench" / "bench_trace.h"

@@ -36,7 +36,7 @@ from elftools.elf.sections import SymbolTableSection
 from tinyfw.errors import InputError, ToolMissing
 
 from .boards import BoardInfo, load_board
-from .qemu import QemuResult, echo_run, run_elf
+from .qemu import ICOUNT_SHIFT, QemuResult, echo_run, run_elf
 
 MAGIC = 0x54574654
 VERSION = 1
@@ -159,7 +159,7 @@ def run_preloaded(
     args: Sequence[str] = (),
     cwd: Path | str | None = None,
     timeout_s: float = 20,
-    icount_shift: int = 6,
+    icount_shift: int = ICOUNT_SHIFT,
     extra_qemu_args: Sequence[str] = (),
 ) -> QemuResult:
     """Run `elf` in QEMU with the trace blob file `blob` preloaded into its TRACE region.

@@ -12,34 +12,34 @@ is killed.
 Counting cost: with `-icount shift=N` every instruction advances the virtual clock by exactly
 2^N ns, and the board timer runs on that clock, so the firmware's raw timer ticks convert to
 instructions: instructions = ticks * period_ns / 2^N (mps2 boards, 25 MHz: ticks * 40 / 2^N).
-Resolution: one tick, i.e. period_ns / 2^N instructions (N = 6: 0.625 on the 25 MHz mps2-an386/
-an500, 0.78 on the 20 MHz mps2-an505, 1.25 on the 12.5 MHz lm3s6965evb). The count is
-deterministic (same ELF and input, same ticks), and the rounded conversion of an interval is
-within +-1 instruction of the exact count on every board at N = 6. These are instructions, not
-CPU cycles.
+A measured interval is off by less than one tick, i.e. less than period_ns / 2^N instructions;
+ICOUNT_SHIFT = 8 makes that below half an instruction on every board (40 ns / 256 = 0.16 on the
+25 MHz mps2-an386/an500, 0.20 on the 20 MHz mps2-an505, 0.31 on the 12.5 MHz lm3s6965evb), so
+the rounded conversion is the exact instruction count, whatever instructions ran before the
+interval (a longer command line shifts the tick phase; at N = 6 that moved counts by one).
+These are instructions, not CPU cycles. ICOUNT_SHIFT is the one place the shift is chosen.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from tinyfw import procs
 from tinyfw.errors import InputError, ToolMissing
 
 from .boards import BoardInfo, load_board
 
 QEMU = "qemu-system-arm"
+# -icount shift: one instruction = 2^ICOUNT_SHIFT ns of virtual time (see the module text).
+ICOUNT_SHIFT = 8
 INSTALL_HINT = "run `make setup` or `apt-get install -y qemu-system-arm`"
 
 # Exit statuses of the board layer's fault handler (firmware/board/board.h).
@@ -157,7 +157,7 @@ def _qemu_arg(value: str) -> str:
 
 
 def qemu_command(
-    elf: Path, board: str | BoardInfo, args: Sequence[str] = (), icount_shift: int = 6
+    elf: Path, board: str | BoardInfo, args: Sequence[str] = (), icount_shift: int = ICOUNT_SHIFT
 ) -> list[str]:
     """The qemu-system-arm command line for one run (argv[0] = the ELF path)."""
     info = _resolve_board(board)
@@ -191,13 +191,6 @@ def qemu_command(
     ]
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def run_elf(
     elf: Path | str,
     board: str | BoardInfo,
@@ -205,7 +198,7 @@ def run_elf(
     args: Sequence[str] = (),
     cwd: Path | str | None = None,
     timeout_s: float = 20,
-    icount_shift: int = 6,
+    icount_shift: int = ICOUNT_SHIFT,
     stdin: bytes | None = None,
     extra_qemu_args: Sequence[str] = (),
 ) -> QemuResult:
@@ -214,50 +207,32 @@ def run_elf(
     args become argv[1:] of the firmware (semihosting command line, argv[0] = the ELF path);
     semihosting file names are relative to `cwd` (default: this process' directory);
     stdin bytes are fed to the UART receiver; extra_qemu_args go before `-kernel` (e.g.
-    ["-d", "int,guest_errors"] to see exceptions on stderr).
+    ["-d", "int,guest_errors"] to see exceptions on stderr). QEMU runs in its own process
+    group, which is killed on the timeout, on Ctrl-C/SIGTERM (tinyfw.procs) and at the end.
     """
     elf = Path(elf)
+    timeout_s = procs.check_timeout(timeout_s)
     if shutil.which(QEMU) is None:
         raise ToolMissing(f"{QEMU} is not installed: {INSTALL_HINT}")
     if not elf.is_file():
         raise InputError("no such firmware ELF", file=elf)
     cmd = qemu_command(elf, board, args, icount_shift)
     cmd[-2:-2] = list(extra_qemu_args)
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=None if cwd is None else str(cwd),
-        start_new_session=True,  # its own process group: a timeout kills all of it
-    )
-    timed_out = False
-    try:
-        out, err = proc.communicate(input=stdin, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        out, err = proc.communicate()
-    finally:
-        if proc.poll() is None:
-            _kill_group(proc)
-            proc.wait()
-    wall = time.monotonic() - start
-    stderr = err.decode("utf-8", errors="replace")
-    if timed_out:
+    done = procs.run(cmd, timeout_s=timeout_s, input=stdin, cwd=cwd)
+    stderr = done.stderr.decode("utf-8", errors="replace")
+    if done.timed_out:
         if stderr and not stderr.endswith("\n"):
             stderr += "\n"
         stderr += f"timed out after {timeout_s:g} s\n"
-    lines = split_uart(out)
+    lines = split_uart(done.stdout)
     return QemuResult(
-        exit_code=-1 if timed_out else proc.returncode,
+        exit_code=-1 if done.returncode is None else done.returncode,
         uart_lines=lines,
-        raw_uart=out,
+        raw_uart=done.stdout,
         stderr=stderr,
-        timed_out=timed_out,
+        timed_out=done.timed_out,
         fault=parse_fault(lines, stderr),
-        wall_s=wall,
+        wall_s=done.wall_s,
         command=cmd,
     )
 
@@ -268,13 +243,19 @@ def ticks_per_instruction(board: str | BoardInfo, shift: int) -> Fraction:
     return Fraction(2**shift) / info.timer.period_ns
 
 
+def tick_resolution(board: str | BoardInfo, shift: int) -> Fraction:
+    """Instructions one timer tick lasts under `-icount shift=<shift>`: a measured interval is
+    off by less than this (the interval's ends fall anywhere within a tick)."""
+    return 1 / ticks_per_instruction(board, shift)
+
+
 def ticks_to_instructions(ticks: int, board: str | BoardInfo, shift: int) -> int:
     """Instructions executed in `ticks` timer ticks under `-icount shift=<shift>`, rounded.
 
     instructions = ticks * period_ns / 2^shift (mps2, 25 MHz: ticks * 40 / 2^shift). A measured
-    interval is off by less than one tick, i.e. less than period_ns / 2^shift instructions,
-    so while that is below 1.5 (all our boards at shift 6) the result is within +-1 of the
-    exact instruction count.
+    interval is off by less than one tick, so while a tick lasts less than half an instruction
+    (every board at ICOUNT_SHIFT) the rounded result is the exact instruction count; at a
+    smaller shift it is within +-tick_resolution of it.
     """
     if ticks < 0:
         raise ValueError(f"ticks must be >= 0, got {ticks}")
@@ -297,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("elf", type=Path)
     p.add_argument("args", nargs="*", help="firmware argv[1:] (semihosting command line)")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds (default 20)")
-    p.add_argument("--icount-shift", type=int, default=6)
+    p.add_argument("--icount-shift", type=int, default=ICOUNT_SHIFT)
     ns = p.parse_args(argv)
     try:
         r = run_elf(

@@ -21,7 +21,7 @@ environment variables, plus PLATFORMIO_BUILD_DIR for the output folder):
                                                 or absolute (firmware/generated; none = no
                                                 generated code)
   TINYFW_EXTRA_SRC    custom_tinyfw_extra_src   an extra source folder, relative or absolute
-  TINYFW_ICOUNT_SHIFT custom_tinyfw_icount_shift  QEMU -icount shift of `-t upload` (6)
+  TINYFW_ICOUNT_SHIFT custom_tinyfw_icount_shift  QEMU -icount shift of `-t upload` (sim/qemu.py)
   TINYFW_TIMEOUT_S    custom_tinyfw_timeout_s     QEMU timeout of `-t upload` (60)
 build_src_filter may use $TINYFW_APP and $TINYFW_BOARD_FAMILY; extra defines go in build_flags
 or PLATFORMIO_BUILD_FLAGS. Targets: default (ELF + .bin + .hex + map file), `size`, `upload`.
@@ -333,7 +333,7 @@ def run_in_qemu(target, source, env):  # pylint: disable=unused-argument,redefin
     sys.path.insert(0, project_dir)
     try:
         from sim.boards import board_from_manifest  # pylint: disable=import-outside-toplevel
-        from sim.qemu import run_elf  # pylint: disable=import-outside-toplevel
+        from sim.qemu import ICOUNT_SHIFT, run_elf  # pylint: disable=import-outside-toplevel
         from tinyfw.errors import TinyfwError  # pylint: disable=import-outside-toplevel
     except ImportError as exc:
         sys.stderr.write(f"tinyfw: error: cannot import sim/qemu.py from {project_dir}: {exc}\n")
@@ -345,7 +345,7 @@ def run_in_qemu(target, source, env):  # pylint: disable=unused-argument,redefin
             args=list(env.get("PROGRAM_ARGS") or []),
             cwd=project_dir,
             timeout_s=float(project_option("custom_tinyfw_timeout_s", "60")),
-            icount_shift=int(project_option("custom_tinyfw_icount_shift", "6")),
+            icount_shift=int(project_option("custom_tinyfw_icount_shift", str(ICOUNT_SHIFT))),
         )
     except TinyfwError as exc:
         sys.stderr.write(f"tinyfw: error: {exc.one_line()}\n")
