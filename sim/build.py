@@ -5,15 +5,21 @@ costs on the board: flash and static RAM from the ELF against the board manifest
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinyfw import procs
 from tinyfw.errors import InputError, RunFailed, ToolMissing
+from tinyfw.locks import build_lock
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
+
+# ld names the memory region that is too small: "region `RAM' overflowed by 123 bytes",
+# "section `.bss' will not fit in region `RAM'".
+_REGION = re.compile(r"region [`']?(\w+)")
 
 PIO_ENV = {
     "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no",
@@ -80,6 +86,12 @@ def build_firmware(
     default one.
     """
     info = load_board(board, root / "boards")
+    if not (root / "platformio.ini").is_file():
+        raise InputError(
+            "no platformio.ini here: tinyfw builds the firmware in a PlatformIO project "
+            "(a checkout of tinyfw holds one); run tinyfw from there or pass --project",
+            file=root / "platformio.ini",
+        )
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolMissing(
             "arm-none-eabi-gcc is not installed: run `make setup` or "
@@ -97,17 +109,15 @@ def build_firmware(
     cmd = [pio_executable(), "run", "-e", board, "-d", str(root)]
     if verbose:
         cmd.append("-v")
-    try:
-        r = subprocess.run(
-            cmd, capture_output=True, text=True, env=pio_environment(extra), timeout=timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise RunFailed(f"PlatformIO build for {board} timed out after {timeout_s} s") from None
-    out = r.stdout + r.stderr
+    elf = firmware_elf(root, board, build_dir)
+    with build_lock(elf.parent, generated or root / "firmware" / "generated"):
+        done = procs.run(cmd, timeout_s=timeout_s, env=pio_environment(extra))
+    out = (done.stdout + done.stderr).decode("utf-8", errors="replace")
+    if done.timed_out:
+        raise RunFailed(f"PlatformIO build for {board} timed out after {timeout_s:g} s")
     if verbose:
         print(out)
-    if r.returncode != 0:
+    if done.returncode != 0:
         _raise_build_error(out, board, info)
     elf = firmware_elf(root, board, build_dir)
     sizes = elf_sizes(elf)
@@ -119,11 +129,13 @@ def _raise_build_error(out: str, board: str, info: BoardInfo) -> None:
     lines = out.splitlines()
     overflow = [ln for ln in lines if "will not fit in region" in ln or "overflowed by" in ln]
     if overflow:
+        regions = [m[1] for ln in overflow for m in [_REGION.search(ln)] if m]
+        detail = next((ln.strip() for ln in overflow if "overflowed" in ln), overflow[0].strip())
         raise InputError(
             f"the firmware does not fit the board ({info.flash_bytes} B flash, "
-            f"{info.ram_bytes} B RAM): {overflow[0].strip()}",
+            f"{info.ram_bytes} B RAM): {detail}",
             file=info.manifest,
-            field="upload.maximum_size",
+            field="upload.maximum_ram_size" if "RAM" in regions else "upload.maximum_size",
         )
     errors = [ln for ln in lines if "error" in ln.lower()]
     detail = " | ".join(e.strip() for e in errors[:3]) or (lines[-1] if lines else "")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 from pathlib import Path
 
+from tinyfw import procs
 from tinyfw.errors import RunFailed, ToolMissing
 from tinyfw.paths import FIRMWARE, KERNELS
 
@@ -27,10 +27,13 @@ def host_cc() -> str:
     return cc
 
 
-def _run(cmd: list[str], what: str) -> None:
-    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+def _run(cmd: list[str], what: str, timeout_s: float = 600) -> None:
+    r = procs.run(cmd, timeout_s=timeout_s)
+    if r.timed_out:
+        raise RunFailed(f"{what} timed out after {timeout_s:g} s")
     if r.returncode != 0:
-        raise RunFailed(f"{what} failed: {r.stderr.strip().splitlines()[:20]}")
+        err = r.stderr.decode("utf-8", errors="replace")
+        raise RunFailed(f"{what} failed: {err.strip().splitlines()[:20]}")
 
 
 def _flags(sanitize: bool, extra_cflags: list[str] | None) -> list[str]:
@@ -88,8 +91,9 @@ def run_verify_host(binary: Path, records: bytes, *, trace: bool = False, timeou
     """Run the host verification binary on concatenated input records; returns stdout lines."""
     env = {"TFW_VERIFY_TRACE": "1" if trace else "0", "ASAN_OPTIONS": "detect_leaks=0",
            "UBSAN_OPTIONS": "print_stacktrace=1", "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([str(binary)], input=records, capture_output=True, timeout=timeout_s,
-                       env=env, check=False)
+    r = procs.run([str(binary)], input=records, timeout_s=timeout_s, env=env)
+    if r.timed_out:
+        raise RunFailed(f"{binary.name} timed out after {timeout_s:g} s")
     if r.returncode != 0:
         raise RunFailed(f"{binary.name} exited {r.returncode}: {r.stderr.decode(errors='replace')[-2000:]}")
     return r.stdout.decode().splitlines()

@@ -284,6 +284,7 @@ def simulate(
     build_dir: Path | None = None,
     training_report: Path | None = None,
     jobs: int | None = None,
+    keep_going: bool = False,
 ) -> SimReport:
     """Build (unless build=False), run every selected recording, compare, report.
 

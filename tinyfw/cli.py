@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tinyfw import __version__
+from tinyfw import __version__, procs
 from tinyfw.config import CONFIG_NAME, Config, find_project, load_config
 from tinyfw.errors import InputError, TinyfwError
 
@@ -105,6 +105,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         json_path=Path(args.json) if args.json else None,
         timeout_s=args.timeout,
         build=not args.no_build,
+        jobs=args.jobs,
+        keep_going=args.keep_going,
     )
     print(report.summary())
     return 0 if report.ok else 1
@@ -166,6 +168,26 @@ def cmd_boards(args: argparse.Namespace) -> int:
 # -- parser ------------------------------------------------------------------------------------
 
 
+def _seconds(text: str) -> float:
+    """--timeout: a finite number of seconds above 0."""
+    try:
+        return procs.check_timeout(text)
+    except TinyfwError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number of seconds above 0") from e
+
+
+def _jobs(text: str) -> int:
+    """-j: a whole number of parallel runs, 1 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number, 1 or more")
+    return n
+
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tinyfw",
@@ -207,7 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--split", choices=["test", "all"], default="all",
                    help="recordings to run: the test split of training, or all (default)")
     s.add_argument("--json", metavar="FILE", help="write the report as JSON")
-    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="per-run timeout (s)")
+    s.add_argument("--timeout", type=_seconds, default=60.0, metavar="S",
+                   help="per-recording timeout in seconds (default 60)")
+    s.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                   help="recordings simulated at once (default: the number of cores)")
+    s.add_argument("--keep-going", action="store_true",
+                   help="after a recording times out, still run the others (default: stop)")
     s.add_argument("--no-build", action="store_true", help="use the last build")
     s.set_defaults(func=cmd_simulate)
 
@@ -252,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    procs.install_signal_handlers()  # Ctrl-C / SIGTERM / SIGHUP end QEMU and PlatformIO at once
     try:
         return func(args)
     except TinyfwError as e:
@@ -259,11 +287,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"tinyfw: error: {e.one_line()}", file=sys.stderr)
         return e.exit_status
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM / SIGHUP (procs.Terminated)
+        procs.stop_children()
         if args.debug:
             raise
-        print("tinyfw: interrupted", file=sys.stderr)
-        return 130
+        signum = getattr(e, "signum", 2)
+        print(f"tinyfw: stopped ({'Ctrl-C' if signum == 2 else e})", file=sys.stderr)
+        return 128 + signum
     except Exception as e:  # a bug in tinyfw: still one line, but say so
         if args.debug or os.environ.get("TINYFW_DEBUG") == "1":
             raise

@@ -1,0 +1,182 @@
+"""Every process tinyfw starts ends with it: Ctrl-C, SIGTERM, SIGHUP or an outer `timeout`
+stop QEMU and PlatformIO (and the compilers PlatformIO started) within about a second.
+
+Real commands in real processes: `tinyfw simulate` on recordings long enough that QEMU is busy
+for many seconds, `tinyfw build` from an empty build folder; the process table (/proc) shows
+which children they started and that none is left afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinyfw import procs
+from tinyfw.errors import InputError
+from tinyfw.paths import ROOT
+from tinyfw.sim.build import build_firmware
+
+BOARD = "mps2_an386"
+TINYFW = [sys.executable, "-m", "tinyfw"]
+
+
+def _stat(pid: int) -> tuple[int, int, str] | None:
+    """(ppid, session id, state) of a live process, None when it is gone (or a zombie)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    state, ppid, sid = fields[0], int(fields[1]), int(fields[3])
+    return None if state == "Z" else (ppid, sid, state)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def family(root: int) -> set[int]:
+    """Every live process descended from `root`, including those in sessions its children
+    started (tinyfw starts each child in a session of its own)."""
+    procs_now = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            st = _stat(int(d.name))
+            if st is not None:
+                procs_now[int(d.name)] = st
+    found = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, sid, _) in procs_now.items():
+            if pid not in found and (ppid in found or sid in found):
+                found.add(pid)
+                changed = True
+    found.discard(root)
+    return found
+
+
+def wait_for_child(proc: subprocess.Popen, word: str, timeout_s: float = 60) -> set[int]:
+    """Poll until a descendant of `proc` whose command line contains `word` runs."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        kids = family(proc.pid)
+        if any(word in _cmdline(p) for p in kids):
+            return kids
+        assert proc.poll() is None, f"tinyfw ended early: {proc.communicate()}"
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"no {word} child within {timeout_s} s: {proc.communicate()}")
+
+
+def stop_and_check(proc: subprocess.Popen, sig: int, kids: set[int]) -> tuple[float, str]:
+    """Send `sig`; the command must exit within 2 s and leave none of `kids` (or any later
+    descendant) alive. Returns (seconds to exit, stderr)."""
+    seen = kids | family(proc.pid)
+    t0 = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"tinyfw did not stop within 10 s of {signal.Signals(sig).name}")
+    took = time.monotonic() - t0
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and any(_stat(p) for p in seen):
+        time.sleep(0.05)
+    left = {p: _cmdline(p) for p in seen if _stat(p) is not None}
+    assert not left, f"left running after {signal.Signals(sig).name}: {left}"
+    return took, err.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def long_data(tmp_path_factory) -> Path:
+    """Three recordings of 100,000 frames each (~7,700 windows): QEMU runs for seconds."""
+    data = tmp_path_factory.mktemp("long")
+    rng = np.random.default_rng(11)
+    for c in ("stationary", "walking", "running"):
+        (data / c).mkdir()
+        walk = np.cumsum(rng.integers(-40, 41, size=(100_000, 3)), axis=0)
+        frames = np.clip(walk, -4000, 4000).astype(np.int64)
+        np.savetxt(data / c / "long.csv", frames, fmt="%d", delimiter=",")
+    return data
+
+
+@pytest.fixture(scope="module")
+def built() -> Path:
+    return build_firmware(ROOT, BOARD).elf
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stopped_simulate_ends_qemu_within_a_second(long_data: Path, built: Path, sig: int):
+    proc = subprocess.Popen(
+        [*TINYFW, "simulate", "--no-build", "--data", str(long_data), "-j", "2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    kids = wait_for_child(proc, "qemu-system-arm")
+    time.sleep(0.3)  # QEMU busy, the worker threads blocked waiting for it
+    took, err = stop_and_check(proc, sig, kids)
+    assert took < 2.0, f"took {took:.2f} s to stop"
+    assert proc.returncode == 128 + sig, (proc.returncode, err)
+    assert err.strip().splitlines()[-1].startswith("tinyfw: stopped"), err
+
+
+def test_an_outer_timeout_ends_simulate_and_its_qemu(long_data: Path, built: Path):
+    """`timeout 8 tinyfw simulate ...` (SIGTERM from coreutils' timeout while QEMU runs)
+    leaves nothing."""
+    proc = subprocess.Popen(
+        ["timeout", "8", *TINYFW, "simulate", "--no-build", "--data", str(long_data)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    kids = wait_for_child(proc, "qemu-system-arm")
+    seen = kids | family(proc.pid)
+    assert proc.wait(timeout=20) == 124  # timeout's status when it had to stop the command
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and any(_stat(p) for p in seen):
+        time.sleep(0.05)
+    assert not {p for p in seen if _stat(p) is not None}
+
+
+def test_a_stopped_build_ends_platformio_and_the_compilers(tmp_path: Path):
+    env = dict(os.environ, PLATFORMIO_BUILD_DIR=str(tmp_path / "pio"))
+    proc = subprocess.Popen(
+        [*TINYFW, "build", "--board", "lm3s6965evb"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    kids = wait_for_child(proc, "arm-none-eabi-gcc")
+    took, err = stop_and_check(proc, signal.SIGTERM, kids)
+    assert took < 2.0, f"took {took:.2f} s to stop"
+    assert proc.returncode == 128 + signal.SIGTERM, err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "soon"])
+def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value: str):
+    r = subprocess.run([*TINYFW, "simulate", "--no-build", f"--timeout={value}"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "--timeout" in r.stderr and "finite number of seconds above 0" in r.stderr, r.stderr
+    with pytest.raises(InputError):
+        procs.check_timeout(float(value) if value != "soon" else value)
+
+
+def test_a_fifo_named_csv_is_refused_not_read_forever(tmp_path: Path):
+    data = tmp_path / "data"
+    for c in ("stationary", "walking", "running"):
+        (data / c).mkdir(parents=True)
+        (data / c / "a.csv").write_text("1,2,3\n" * 60)
+    os.mkfifo(data / "walking" / "b.csv")
+    r = subprocess.run([*TINYFW, "simulate", "--no-build", "--data", str(data)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == (
+        f"tinyfw: error: {data / 'walking' / 'b.csv'}: is a FIFO, not a recording file")
