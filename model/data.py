@@ -15,10 +15,13 @@ refuses everything else with one line naming the file, the line and the column:
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -84,6 +87,25 @@ def _parse_value(
     return int(text.split(".")[0])
 
 
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a recording for reading, refusing what is not a regular file: a FIFO or a device
+    named *.csv would be read forever (or block in open() itself, hence O_NONBLOCK)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=path) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if (
+            stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "a socket" if stat.S_ISSOCK(
+            mode) else "something other than a file"
+        raise InputError(f"is {kind}, not a recording file", file=path)
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
 def read_trace_csv(
     path: Path,
     n_columns: int,
@@ -100,10 +122,7 @@ def read_trace_csv(
     lo, hi = int(value_range[0]), int(value_range[1])
     rows: list[list[int]] = []
     blank_at: int | None = None  # first blank line seen; an error if data follows it
-    try:
-        f = path.open("rb")
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=path) from None
+    f = _open_regular(path)
     with f:
         line_no = 0
         while True:

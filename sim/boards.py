@@ -27,13 +27,16 @@ def default_boards_dir() -> Path:
 
 
 def _boards_dir(root: Path | str | None) -> Path:
-    """Accept the boards folder itself or a project root that holds `boards/`."""
+    """Accept the boards folder itself or a project root that holds `boards/`; a project
+    without a `boards/` folder of its own (one made outside the checkout) uses tinyfw's."""
     if root is None:
         return default_boards_dir()
     root = Path(root)
     if (root / "boards").is_dir() and not any(root.glob("*.json")):
         return root / "boards"
-    return root
+    if any(root.glob("*.json")):
+        return root
+    return default_boards_dir()
 
 
 @dataclass(frozen=True)
