@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -311,9 +311,18 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write `path` whole or not at all: a temporary file in the same folder, fsync, rename.
     On failure (a full disk ...) the temporary file is removed and the old `path` is intact."""
-    tmp: str | None = None
+    tmp: Path | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        for _ in range(100):  # a fresh name; mode 0o666 & ~umask, like an ordinary write
+            candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:
+            raise FileExistsError(17, "no free temporary file name")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
