@@ -11,12 +11,16 @@ from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.config import Config
 from tinyfw.errors import InputError
+from tinyfw.model import contract as model_contract
 from tinyfw.model.postprocess import PostParams
 from tinyfw.model.preprocess import PreprocessParams
 
 
-def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
-    """Render app_config.h/.c for this project and compiled model."""
+def app_config_files(
+    cfg: Config, code: ModelCode, contract: model_contract.Contract | None = None
+) -> dict[str, str]:
+    """Render app_config.h/.c for this project and compiled model. `contract` is the one the
+    model carries (None: it has none, tinyfw.toml stands in and app_config.h says so)."""
     g = code.graph
     x = g.tensors[g.inputs[0]]
     y = g.tensors[g.outputs[0]]
@@ -73,6 +77,10 @@ def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
         "pre_real_text": repr(cfg.data.unit_scale / x.scale),
         "post": post,
         "threshold_text": repr(cfg.post.threshold),
+        "contract_source": "model" if contract is not None else "none",
+        "contract_sha256": model_contract.sha256(
+            contract if contract is not None else model_contract.from_config(cfg)
+        ),
     }
     return {
         "app_config.h": emit.render(env, "app_config.h.j2", g.sha256, **ctx),
@@ -81,10 +89,14 @@ def app_config_files(cfg: Config, code: ModelCode) -> dict[str, str]:
 
 
 def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = False) -> ModelCode:
-    """Everything `tinyfw generate` writes, validated in memory first, then swapped in."""
+    """Everything `tinyfw generate` writes, validated in memory first, then swapped in.
+    A model whose contract (model/contract.py) disagrees with tinyfw.toml is refused before
+    anything is written."""
     graph = read_model(model)
+    contract = model_contract.read(graph.raw, model_file=model)
+    model_contract.check(contract, cfg, model_file=model)
     code = compile_model(graph)
     files = dict(code.files)
-    files.update(app_config_files(cfg, code))
+    files.update(app_config_files(cfg, code, contract))
     write_generated(out_dir, files, force=force)
     return code

@@ -4,13 +4,17 @@
 `report.json`. Accuracies are per window on the held-out test recordings: float (Keras on float
 windows), int8 (TFLM oracle on integer-preprocessed windows, exactly the firmware's input) and
 post-processed (int8 + `[post]`, run per recording as the firmware does). Same data, config and
-seed give a byte-identical .tflite on the same machine.
+seed give a byte-identical .tflite on the same machine. The .tflite carries the model's
+contract (classes, columns, units, window, preprocessing; model/contract.py) as metadata, and
+model_int8.tflite and report.json are each replaced atomically (never left half written).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -22,6 +26,7 @@ import numpy as np
 from tinyfw.config import Config
 from tinyfw.errors import InputError
 
+from . import contract as model_contract
 from .augment import augment_windows, random_speed, time_warp
 from .data import Recording, load_dataset
 from .evaluate import accuracy, confusion_matrix, model_params, per_class_accuracy
@@ -216,6 +221,8 @@ class TrainResult:
     params: int
     tflite_bytes: int
     tflite_sha256: str
+    contract: dict[str, Any]  # what the .tflite's `tinyfw_contract` metadata holds
+    contract_sha256: str
     input_scale: float
     input_zero_point: int
     preprocess: dict[str, Any]  # PreprocessParams (what the firmware gets)
@@ -253,6 +260,10 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
     )
     model = fit_model(config, split.train, sets["validation"], log=log)
     tflite = to_int8_tflite(model, representative_windows(sets["train"], config))
+    contract = model_contract.from_config(
+        config, data_sha256=model_contract.data_sha256(recordings)
+    )
+    tflite = model_contract.embed(tflite, contract)
     oracle = Oracle(tflite)
     pre, post = model_params(oracle, config)
     test = score(model, tflite, sets["test"], config)
@@ -262,7 +273,7 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(out_dir / "model_float.keras")
-    (out_dir / "model_int8.tflite").write_bytes(tflite)
+    _write_atomic(out_dir / "model_int8.tflite", tflite)
     result = TrainResult(
         float_accuracy=test.float_accuracy,
         int8_accuracy=test.int8_accuracy,
@@ -277,6 +288,8 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         params=size.params,
         tflite_bytes=len(tflite),
         tflite_sha256=hashlib.sha256(tflite).hexdigest(),
+        contract=contract,
+        contract_sha256=model_contract.sha256(contract),
         input_scale=oracle.input.scale,
         input_zero_point=oracle.input.zero_point,
         preprocess=asdict(pre),
@@ -286,10 +299,41 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         data_dir=str(data_dir),
         train_seconds=round(time.monotonic() - t0, 1),
     )
-    (out_dir / "report.json").write_text(result.to_json())
+    _write_atomic(out_dir / "report.json", result.to_json().encode())
     log(
         f"test accuracy: float {test.float_accuracy:.4f}, int8 {test.int8_accuracy:.4f}, "
         f"int8 + {config.post.method} {test.post_accuracy:.4f} ({test.windows} windows); "
         f"{size.macs} MACs, {size.params} parameters, {len(tflite)} B .tflite"
     )
     return result
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all: a temporary file in the same folder, fsync, rename.
+    On failure (a full disk ...) the temporary file is removed and the old `path` is intact."""
+    tmp: Path | None = None
+    try:
+        for _ in range(100):  # a fresh name; mode 0o666 & ~umask, like an ordinary write
+            candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:
+            raise FileExistsError(17, "no free temporary file name")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", file=path) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
