@@ -68,6 +68,18 @@ def firmware_elf(root: Path, board: str, build_dir: Path | None = None) -> Path:
     return base / board / "firmware.elf"
 
 
+def check_build_inputs(root: Path, board: str) -> BoardInfo:
+    """What a build needs before it starts: a known board and a PlatformIO project."""
+    info = load_board(board, root / "boards")
+    if not (root / "platformio.ini").is_file():
+        raise InputError(
+            "no platformio.ini here: tinyfw builds the firmware in a PlatformIO project "
+            "(a checkout of tinyfw holds one); run tinyfw from there or pass --project",
+            file=root / "platformio.ini",
+        )
+    return info
+
+
 def build_firmware(
     root: Path,
     board: str,
@@ -85,13 +97,7 @@ def build_firmware(
     TINYFW_GENERATED, PLATFORMIO_BUILD_DIR, PLATFORMIO_BUILD_FLAGS) without touching the
     default one.
     """
-    info = load_board(board, root / "boards")
-    if not (root / "platformio.ini").is_file():
-        raise InputError(
-            "no platformio.ini here: tinyfw builds the firmware in a PlatformIO project "
-            "(a checkout of tinyfw holds one); run tinyfw from there or pass --project",
-            file=root / "platformio.ini",
-        )
+    info = check_build_inputs(root, board)
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolMissing(
             "arm-none-eabi-gcc is not installed: run `make setup` or "

@@ -180,3 +180,16 @@ def test_a_fifo_named_csv_is_refused_not_read_forever(tmp_path: Path):
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip() == (
         f"tinyfw: error: {data / 'walking' / 'b.csv'}: is a FIFO, not a recording file")
+
+
+def test_two_builds_at_once_into_one_folder_both_succeed(tmp_path: Path):
+    """They would interleave objects and fail in ld; the build lock makes the second wait and
+    then find everything up to date."""
+    env = dict(os.environ, PLATFORMIO_BUILD_DIR=str(tmp_path / "pio"))
+    runs = [subprocess.Popen([*TINYFW, "build", "--board", "mps2_an500"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outs
+    elf = tmp_path / "pio" / "mps2_an500" / "firmware.elf"
+    assert b"tinyfw " in subprocess.run(["arm-none-eabi-strings", str(elf)],
+                                        capture_output=True, check=True).stdout

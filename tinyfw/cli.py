@@ -83,10 +83,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from tinyfw.sim.build import build_firmware
+    from tinyfw.model.contract import check_generated
+    from tinyfw.sim.build import build_firmware, check_build_inputs
 
     cfg = _project(args)
     board = args.board or cfg.board.id
+    check_build_inputs(cfg.root, board)
+    check_generated(cfg, cfg.root / "firmware" / "generated")
     res = build_firmware(cfg.root, board, verbose=args.verbose)
     print(res.summary())
     return 0
