@@ -20,7 +20,7 @@ from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import list_boards, load_board
 from tinyfw.sim.build import build_firmware
-from tinyfw.sim.simulate import embedded_model, run_recording
+from tinyfw.sim.simulate import embedded_model, run_folder, run_recording
 
 
 @dataclass
@@ -86,8 +86,9 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
         recs = split_recordings(load_dataset(data_dir, cfg), cfg.split).test or load_dataset(
             data_dir, cfg
         )
-        r = run_recording(recs[0], run_elf_path, run_board, oracle, cfg, work / "traces",
-                          timeout_s=60)
+        with run_folder(work) as trace_dir:
+            r = run_recording(recs[0], run_elf_path, run_board, oracle, cfg, trace_dir,
+                              timeout_s=60)
         if r.exit_code != 0 or r.first_mismatch:
             raise InputError(f"the firmware failed on {recs[0].name}: {r.first_mismatch}",
                              file=run_elf_path)

@@ -13,7 +13,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,9 @@ from tinyfw.sim.boards import load_board
 from tinyfw.sim.qemu import QemuResult, run_elf, ticks_to_instructions
 
 ICOUNT_SHIFT = 6
+# argv[0] the firmware sees: QEMU runs in the run's folder, so the command line stays short
+# whatever the project path (the firmware's buffer is firmware/app/main.c CMDLINE_BYTES).
+FIRMWARE_ARGV0 = "firmware.elf"
 _WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")
 _STATS = re.compile(r"^stats (.*)$")
 
@@ -193,6 +200,18 @@ def parse_uart(lines: list[str]) -> tuple[list[FirmwareWindow], dict[str, int]]:
     return wins, stats
 
 
+@contextmanager
+def run_folder(parent: Path) -> Iterator[Path]:
+    """A fresh folder under `parent` for one run's trace files, removed afterwards (also on
+    errors): two runs at once never share a file."""
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def compare(host: list[WindowResult], fw: list[FirmwareWindow]) -> tuple[int, str | None]:
     """(equivalent windows, first mismatch description)."""
     eq = 0
@@ -224,11 +243,24 @@ def run_recording(
     cfg: Config,
     trace_dir: Path,
     timeout_s: float,
+    *,
+    index: int = 0,
 ) -> RecordingResult:
-    trace = write_trace(rec.samples, trace_dir / rec.class_name / (rec.path.stem + ".bin"))
-    result: QemuResult = run_elf(
-        elf, board, args=[str(trace)], timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT
-    )
+    """Run one recording in QEMU and compare it with the host (`oracle`).
+
+    trace_dir is QEMU's working folder; the trace goes there as `<index>.bin`, so the command
+    line is short and free of spaces whatever the project path and recording name (callers
+    running recordings at once give each its own index).
+    """
+    elf = Path(elf).resolve()
+    trace = write_trace(rec.samples, trace_dir / f"{index}.bin")
+    try:
+        result: QemuResult = run_elf(
+            elf, board, args=[trace.name], argv0=FIRMWARE_ARGV0, cwd=trace_dir,
+            timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT,
+        )
+    finally:
+        trace.unlink(missing_ok=True)
     fw, stats = parse_uart(result.uart_lines)
     host = host_pipeline(rec, oracle, cfg)
     eq, first = compare(host, fw)
@@ -236,6 +268,10 @@ def run_recording(
         first = f"timed out after {timeout_s} s (last UART line: {result.uart_lines[-1:]})"
     elif result.fault:
         first = f"firmware fault: {result.fault}"
+    elif result.exit_code != 0:
+        warns = [line.strip() for line in result.uart_lines if line.startswith("warn ")]
+        if warns:
+            first = f"firmware exit {result.exit_code}: {warns[0]}"
     correct = sum(1 for w in fw if w.activity == rec.label)
     n = stats.get("windows", 0)
     ticks_min, ticks_max, ticks_total = (
@@ -288,7 +324,8 @@ def simulate(
     """Build (unless build=False), run every selected recording, compare, report.
 
     gen_dir / build_dir choose another generated folder and build folder than the project's
-    (tests use them). The training report (default build/model/report.json) contributes
+    (tests use them). Trace files live in a fresh folder under build/sim/<board>/,
+    removed at the end. The training report (default build/model/report.json) contributes
     float_accuracy and int8_accuracy when it describes the model the firmware was built from.
     """
     from tinyfw.sim.build import build_firmware, firmware_elf
@@ -298,6 +335,7 @@ def simulate(
     custom_gen = gen_dir is not None
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     tflite = embedded_model(gen_dir)
+    sha256 = hashlib.sha256(tflite).hexdigest()
     oracle = Oracle(tflite)
     if build:
         res = build_firmware(
@@ -311,18 +349,24 @@ def simulate(
     recs = select_recordings(cfg, data_dir, split)
     if not recs:
         raise InputError("no recordings to simulate", file=data_dir)
-    trace_dir = cfg.root / "build" / "sim" / board / "traces"
     jobs = jobs or max(1, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(
-            pool.map(
-                lambda r: run_recording(r, elf, board, oracle, cfg, trace_dir, timeout_s), recs
-            )
-        )
+
+    def run(index: int, rec: Recording, trace_dir: Path) -> RecordingResult:
+        return run_recording(rec, elf, board, oracle, cfg, trace_dir, timeout_s, index=index)
+
+    with run_folder(cfg.root / "build" / "sim" / board) as trace_dir, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run, i, r, trace_dir) for i, r in enumerate(recs)]
+        try:
+            results = [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
     sizes = elf_sizes(elf)
     report = SimReport(
         board=board,
-        model_sha256=hashlib.sha256(tflite).hexdigest(),
+        model_sha256=sha256,
         data_dir=str(data_dir),
         split=split,
         recordings=results,
