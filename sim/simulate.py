@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -246,7 +247,8 @@ def run_recording(
     *,
     index: int = 0,
 ) -> RecordingResult:
-    """Run one recording in QEMU and compare it with the host (`oracle`).
+    """Run one recording in QEMU and compare it with the host (`oracle`, used by this thread
+    only: TFLM interpreters are not thread-safe).
 
     trace_dir is QEMU's working folder; the trace goes there as `<index>.bin`, so the command
     line is short and free of spaces whatever the project path and recording name (callers
@@ -324,7 +326,8 @@ def simulate(
     """Build (unless build=False), run every selected recording, compare, report.
 
     gen_dir / build_dir choose another generated folder and build folder than the project's
-    (tests use them). Trace files live in a fresh folder under build/sim/<board>/,
+    (tests use them). jobs recordings run at once (default os.cpu_count()), each worker with
+    its own TFLM interpreter; trace files live in a fresh folder under build/sim/<board>/,
     removed at the end. The training report (default build/model/report.json) contributes
     float_accuracy and int8_accuracy when it describes the model the firmware was built from.
     """
@@ -332,11 +335,13 @@ def simulate(
     from tinyfw.sim.elfsize import elf_sizes
 
     load_board(board)  # validates the id with a clear error
+    if jobs is not None and jobs < 1:
+        raise InputError(f"jobs must be at least 1, got {jobs}", field="jobs")
     custom_gen = gen_dir is not None
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     tflite = embedded_model(gen_dir)
     sha256 = hashlib.sha256(tflite).hexdigest()
-    oracle = Oracle(tflite)
+    Oracle(tflite)  # a model TFLM cannot load fails here, before the build
     if build:
         res = build_firmware(
             cfg.root, board, generated=gen_dir if custom_gen else None, build_dir=build_dir
@@ -349,10 +354,15 @@ def simulate(
     recs = select_recordings(cfg, data_dir, split)
     if not recs:
         raise InputError("no recordings to simulate", file=data_dir)
-    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    jobs = jobs if jobs is not None else os.cpu_count() or 1
+    # One TFLM interpreter per worker thread: a shared one gives wrong outputs under load.
+    oracles = threading.local()
 
     def run(index: int, rec: Recording, trace_dir: Path) -> RecordingResult:
-        return run_recording(rec, elf, board, oracle, cfg, trace_dir, timeout_s, index=index)
+        if not hasattr(oracles, "oracle"):
+            oracles.oracle = Oracle(tflite)
+        return run_recording(rec, elf, board, oracles.oracle, cfg, trace_dir, timeout_s,
+                             index=index)
 
     with run_folder(cfg.root / "build" / "sim" / board) as trace_dir, \
             ThreadPoolExecutor(max_workers=jobs) as pool:

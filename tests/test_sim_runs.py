@@ -17,6 +17,7 @@ from tinyfw.codegen.project import generate_project
 from tinyfw.config import load_config
 from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
+from tinyfw.sim.cost import cost_report
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import embedded_model, simulate
 
@@ -103,6 +104,26 @@ def copied_project(root: Path, data: Path, classes: tuple[str, ...], model: Path
     return root
 
 
+def test_three_simulations_of_3000_windows_with_four_jobs_agree_with_the_oracle_every_time(
+    cfg, built, tmp_path
+):
+    work, gen, _ = built
+    # 3 classes x 10 recordings x 1352 samples: 101 windows (length 52, hop 13) each.
+    data = synthetic_dataset(tmp_path / "data", per_class=10, samples=1352, seed=7)
+    reports = [
+        simulate(cfg, board=BOARD, data_dir=data, gen_dir=gen, build_dir=work / "pio",
+                 build=False, jobs=4)
+        for _ in range(3)
+    ]
+    first = reports[0]
+    assert first.windows >= 3000
+    for report in reports:
+        assert [(r.name, r.first_mismatch) for r in report.recordings if r.first_mismatch] == []
+        assert report.equivalent_windows == report.windows == first.windows
+        assert report.ok
+        assert comparable(report) == comparable(first)
+
+
 def test_two_simulations_at_once_and_a_csv_beside_its_upper_case_twin_both_pass(
     cfg, built, tmp_path
 ):
@@ -171,3 +192,15 @@ def test_a_project_under_a_1000_character_path_with_spaced_names_builds_and_simu
     assert r.out.rstrip().endswith("PASS"), r.out
     assert "6 recordings" in r.out
     assert leftover_run_folders(root) == set()
+
+
+def test_cost_of_two_boards_measured_at_once_equals_the_cost_measured_one_by_one(cfg):
+    boards = ["mps2_an386", "lm3s6965evb"]
+    data = cfg.data_dir()
+    at_once = cost_report(cfg, boards, data_dir=data, jobs=2)
+    one_by_one = cost_report(cfg, boards, data_dir=data, jobs=1)
+    assert [c.board for c in at_once] == boards
+    assert [asdict(c) for c in at_once] == [asdict(c) for c in one_by_one]
+    assert all(c.instructions_per_inference for c in at_once)
+    for b in boards:
+        assert list((cfg.root / "build" / "cost" / b).glob("run-*")) == []
