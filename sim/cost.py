@@ -9,6 +9,7 @@ loops); the duty cycle is latency x windows per second (sensor rate / hop).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -71,7 +72,8 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     building = build_lock if build_lock is not None else contextlib.nullcontext()
     info = load_board(board, cfg.root / "boards")
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
-    oracle = Oracle(embedded_model(gen_dir))
+    tflite = embedded_model(gen_dir)
+    oracle = Oracle(tflite)
     work = work or cfg.root / "build" / "cost" / board
     with building:
         res = build_firmware(cfg.root, board, generated=gen_dir, build_dir=work / "pio")
@@ -98,7 +100,7 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
         )
         with run_folder(work) as trace_dir:
             r = run_recording(recs[0], run_elf_path, run_board, oracle, cfg, trace_dir,
-                              timeout_s=60)
+                              timeout_s=60, model_sha256=hashlib.sha256(tflite).hexdigest())
         if r.exit_code != 0 or r.first_mismatch:
             raise InputError(f"the firmware failed on {recs[0].name}: {r.first_mismatch}",
                              file=run_elf_path)

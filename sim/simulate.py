@@ -39,6 +39,7 @@ ICOUNT_SHIFT = 6
 # argv[0] the firmware sees: QEMU runs in the run's folder, so the command line stays short
 # whatever the project path (the firmware's buffer is firmware/app/main.c CMDLINE_BYTES).
 FIRMWARE_ARGV0 = "firmware.elf"
+_BOOT = re.compile(r"^tinyfw (\S+) model=([0-9a-f]+) board=(\S+)$")
 _WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")
 _STATS = re.compile(r"^stats (.*)$")
 
@@ -201,6 +202,22 @@ def parse_uart(lines: list[str]) -> tuple[list[FirmwareWindow], dict[str, int]]:
     return wins, stats
 
 
+def check_firmware_model(uart_lines: list[str], model_sha256: str, elf: Path) -> None:
+    """Refuse a firmware whose boot line names another model than the host compares with."""
+    for line in uart_lines:
+        m = _BOOT.match(line.strip())
+        if m is None:
+            continue
+        prefix = m.group(2)
+        if not model_sha256.startswith(prefix):
+            raise InputError(
+                f"the ELF was built from another model (model={prefix}, the generated model is "
+                f"{model_sha256[: len(prefix)]}); rebuild it with `tinyfw build`",
+                file=elf,
+            )
+        return
+
+
 @contextmanager
 def run_folder(parent: Path) -> Iterator[Path]:
     """A fresh folder under `parent` for one run's trace files, removed afterwards (also on
@@ -246,13 +263,15 @@ def run_recording(
     timeout_s: float,
     *,
     index: int = 0,
+    model_sha256: str | None = None,
 ) -> RecordingResult:
     """Run one recording in QEMU and compare it with the host (`oracle`, used by this thread
     only: TFLM interpreters are not thread-safe).
 
     trace_dir is QEMU's working folder; the trace goes there as `<index>.bin`, so the command
     line is short and free of spaces whatever the project path and recording name (callers
-    running recordings at once give each its own index).
+    running recordings at once give each its own index). With model_sha256, a firmware whose
+    boot line names another model is refused (InputError).
     """
     elf = Path(elf).resolve()
     trace = write_trace(rec.samples, trace_dir / f"{index}.bin")
@@ -263,6 +282,8 @@ def run_recording(
         )
     finally:
         trace.unlink(missing_ok=True)
+    if model_sha256 is not None:
+        check_firmware_model(result.uart_lines, model_sha256, elf)
     fw, stats = parse_uart(result.uart_lines)
     host = host_pipeline(rec, oracle, cfg)
     eq, first = compare(host, fw)
@@ -362,7 +383,7 @@ def simulate(
         if not hasattr(oracles, "oracle"):
             oracles.oracle = Oracle(tflite)
         return run_recording(rec, elf, board, oracles.oracle, cfg, trace_dir, timeout_s,
-                             index=index)
+                             index=index, model_sha256=sha256)
 
     with run_folder(cfg.root / "build" / "sim" / board) as trace_dir, \
             ThreadPoolExecutor(max_workers=jobs) as pool:

@@ -22,7 +22,7 @@ from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import embedded_model, simulate
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
-from helpers import project, run_subprocess
+from helpers import BENCH_MODEL, assert_one_line_error, project, run_subprocess
 
 BOARD = "mps2_an386"
 CLASSES = ("stationary", "walking", "running")
@@ -192,6 +192,23 @@ def test_a_project_under_a_1000_character_path_with_spaced_names_builds_and_simu
     assert r.out.rstrip().endswith("PASS"), r.out
     assert "6 recordings" in r.out
     assert leftover_run_folders(root) == set()
+
+
+def test_simulating_an_elf_built_from_another_model_says_rebuild_in_one_line_with_status_2(
+    project_model, tmp_path
+):
+    root = tmp_path / "proj"
+    data = synthetic_dataset(tmp_path / "data", per_class=1, samples=120, seed=5)
+    copied_project(root, data, CLASSES, project_model)
+    r = tinyfw(root, ["build"])
+    assert r.status == 0, r.out + r.err
+    assert embedded_model(root / "firmware" / "generated") != BENCH_MODEL.read_bytes()
+    r = tinyfw(root, ["generate", "--model", str(BENCH_MODEL), "--force"])
+    assert r.status == 0, r.err
+
+    r = tinyfw(root, ["simulate", "--no-build"])
+    elf = root / ".pio" / "build" / BOARD / "firmware.elf"
+    assert_one_line_error(r, file=elf, words=("built from another model", "tinyfw build"))
 
 
 def test_cost_of_two_boards_measured_at_once_equals_the_cost_measured_one_by_one(cfg):
