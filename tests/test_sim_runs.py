@@ -174,10 +174,10 @@ def long_spaced_folder(base: Path, length: int) -> Path:
     return path
 
 
-def test_a_project_under_a_1000_character_path_with_spaced_names_builds_and_simulates(
+def test_a_project_under_a_1024_character_path_with_spaced_names_builds_and_simulates(
     project_model, tmp_path
 ):
-    root = long_spaced_folder(tmp_path, 1000)
+    root = long_spaced_folder(tmp_path, 1024)
     classes = ("stationary", "walking", "sitting down")
     data = root / "my data"
     synthetic_dataset(data, classes=classes, per_class=2, samples=200, seed=3,
