@@ -8,7 +8,12 @@ loops); the duty cycle is latency x windows per second (sensor rate / hop).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import list_boards, load_board
 from tinyfw.sim.build import build_firmware
-from tinyfw.sim.simulate import embedded_model, run_recording
+from tinyfw.sim.simulate import embedded_model, run_folder, run_recording
 
 
 @dataclass
@@ -60,12 +65,18 @@ class BoardCost:
 
 
 def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None = None,
-               work: Path | None = None) -> BoardCost:
+               work: Path | None = None,
+               build_lock: threading.Lock | None = None) -> BoardCost:
+    """One board's cost. build_lock, when boards are costed at once, keeps their PlatformIO
+    builds (one project, one PlatformIO core) one at a time; the QEMU runs overlap."""
+    building = build_lock if build_lock is not None else contextlib.nullcontext()
     info = load_board(board, cfg.root / "boards")
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
-    oracle = Oracle(embedded_model(gen_dir))
+    tflite = embedded_model(gen_dir)
+    oracle = Oracle(tflite)
     work = work or cfg.root / "build" / "cost" / board
-    res = build_firmware(cfg.root, board, generated=gen_dir, build_dir=work / "pio")
+    with building:
+        res = build_firmware(cfg.root, board, generated=gen_dir, build_dir=work / "pio")
     from tinyfw.sim.elfsize import elf_sizes
 
     sizes = elf_sizes(res.elf)
@@ -80,14 +91,16 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
         proxy_info = load_board(proxy, cfg.root / "boards")
         if proxy_info.qemu_machine and proxy_info.cpu == info.cpu:
             run_board = proxy
-            run_elf_path = build_firmware(cfg.root, proxy, generated=gen_dir,
-                                          build_dir=work / "proxy-pio").elf
+            with building:
+                run_elf_path = build_firmware(cfg.root, proxy, generated=gen_dir,
+                                              build_dir=work / "proxy-pio").elf
     if load_board(run_board, cfg.root / "boards").qemu_machine:
         recs = split_recordings(load_dataset(data_dir, cfg), cfg.split).test or load_dataset(
             data_dir, cfg
         )
-        r = run_recording(recs[0], run_elf_path, run_board, oracle, cfg, work / "traces",
-                          timeout_s=60)
+        with run_folder(work) as trace_dir:
+            r = run_recording(recs[0], run_elf_path, run_board, oracle, cfg, trace_dir,
+                              timeout_s=60, model_sha256=hashlib.sha256(tflite).hexdigest())
         if r.exit_code != 0 or r.first_mismatch:
             raise InputError(f"the firmware failed on {recs[0].name}: {r.first_mismatch}",
                              file=run_elf_path)
@@ -117,20 +130,28 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
 
 
 def cost_report(cfg: Config, boards: list[str], *, data_dir: Path,
-                json_path: Path | None = None) -> list[BoardCost]:
+                json_path: Path | None = None, jobs: int | None = None) -> list[BoardCost]:
+    """Every board's cost, in the order given; up to `jobs` boards (default os.cpu_count())
+    are measured at once (their builds still run one at a time)."""
+    if jobs is not None and jobs < 1:
+        raise InputError(f"jobs must be at least 1, got {jobs}", field="jobs")
     if boards == ["all"]:
         boards = [b.id for b in list_boards(cfg.root / "boards")]
-    out = []
-    for b in boards:
+    build_lock = threading.Lock()
+
+    def one(b: str) -> BoardCost:
         try:
-            out.append(board_cost(cfg, b, data_dir=data_dir))
+            return board_cost(cfg, b, data_dir=data_dir, build_lock=build_lock)
         except InputError as e:
             if "does not fit" not in str(e):
                 raise
             info = load_board(b, cfg.root / "boards")
-            out.append(BoardCost(b, info.name, 0, info.flash_bytes, 0, 0, info.ram_bytes, False,
-                                 None, info.f_cpu_hz, None, cfg.data.rate_hz / cfg.window.hop,
-                                 None, "not built", reason=e.one_line()))
+            return BoardCost(b, info.name, 0, info.flash_bytes, 0, 0, info.ram_bytes, False,
+                             None, info.f_cpu_hz, None, cfg.data.rate_hz / cfg.window.hop,
+                             None, "not built", reason=e.one_line())
+
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        out = list(pool.map(one, boards))
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         data: list[dict[str, Any]] = [asdict(c) for c in out]

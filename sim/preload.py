@@ -180,6 +180,7 @@ def run_preloaded(
         elf,
         info,
         args=args,
+        argv0="firmware.elf",  # short whatever the ELF path (the firmware's buffer is small)
         cwd=cwd,
         timeout_s=timeout_s,
         icount_shift=icount_shift,

@@ -157,9 +157,16 @@ def _qemu_arg(value: str) -> str:
 
 
 def qemu_command(
-    elf: Path, board: str | BoardInfo, args: Sequence[str] = (), icount_shift: int = ICOUNT_SHIFT
+    elf: Path,
+    board: str | BoardInfo,
+    args: Sequence[str] = (),
+    icount_shift: int = ICOUNT_SHIFT,
+    argv0: str | None = None,
 ) -> list[str]:
-    """The qemu-system-arm command line for one run (argv[0] = the ELF path)."""
+    """The qemu-system-arm command line for one run (argv[0] = `argv0`, default the ELF path).
+
+    The firmware's command line buffer is small (firmware/app/main.c CMDLINE_BYTES): callers
+    that run ELFs under long paths pass a short argv0 and short relative file names."""
     info = _resolve_board(board)
     if info.qemu_machine is None:
         raise InputError(
@@ -169,9 +176,8 @@ def qemu_command(
         )
     if not 0 <= icount_shift <= 10:
         raise InputError(f"icount shift {icount_shift} must be in 0..10", field="icount_shift")
-    semi = ",".join(
-        ["enable=on", "target=native"] + ["arg=" + _qemu_arg(a) for a in [str(elf), *args]]
-    )
+    argv = [argv0 or str(elf), *args]
+    semi = ",".join(["enable=on", "target=native"] + ["arg=" + _qemu_arg(a) for a in argv])
     return [
         QEMU,
         "-M",
@@ -196,6 +202,7 @@ def run_elf(
     board: str | BoardInfo,
     *,
     args: Sequence[str] = (),
+    argv0: str | None = None,
     cwd: Path | str | None = None,
     timeout_s: float = 20,
     icount_shift: int = ICOUNT_SHIFT,
@@ -204,7 +211,8 @@ def run_elf(
 ) -> QemuResult:
     """Run `elf` on `board` in QEMU; never waits longer than `timeout_s` seconds.
 
-    args become argv[1:] of the firmware (semihosting command line, argv[0] = the ELF path);
+    args become argv[1:] of the firmware (semihosting command line, argv[0] = argv0, default
+    the ELF path);
     semihosting file names are relative to `cwd` (default: this process' directory);
     stdin bytes are fed to the UART receiver; extra_qemu_args go before `-kernel` (e.g.
     ["-d", "int,guest_errors"] to see exceptions on stderr). QEMU runs in its own process
@@ -216,7 +224,7 @@ def run_elf(
         raise ToolMissing(f"{QEMU} is not installed: {INSTALL_HINT}")
     if not elf.is_file():
         raise InputError("no such firmware ELF", file=elf)
-    cmd = qemu_command(elf, board, args, icount_shift)
+    cmd = qemu_command(elf, board, args, icount_shift, argv0)
     cmd[-2:-2] = list(extra_qemu_args)
     done = procs.run(cmd, timeout_s=timeout_s, input=stdin, cwd=cwd)
     stderr = done.stderr.decode("utf-8", errors="replace")

@@ -13,7 +13,12 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +33,12 @@ from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import load_board
-from tinyfw.sim.qemu import QemuResult, run_elf, ticks_to_instructions
+from tinyfw.sim.qemu import ICOUNT_SHIFT, QemuResult, run_elf, ticks_to_instructions
 
-ICOUNT_SHIFT = 6
+# argv[0] the firmware sees: QEMU runs in the run's folder, so the command line stays short
+# whatever the project path (the firmware's buffer is firmware/app/main.c CMDLINE_BYTES).
+FIRMWARE_ARGV0 = "firmware.elf"
+_BOOT = re.compile(r"^tinyfw (\S+) model=([0-9a-f]+) board=(\S+)$")
 _WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")
 _STATS = re.compile(r"^stats (.*)$")
 
@@ -193,6 +201,34 @@ def parse_uart(lines: list[str]) -> tuple[list[FirmwareWindow], dict[str, int]]:
     return wins, stats
 
 
+def check_firmware_model(uart_lines: list[str], model_sha256: str, elf: Path) -> None:
+    """Refuse a firmware whose boot line names another model than the host compares with."""
+    for line in uart_lines:
+        m = _BOOT.match(line.strip())
+        if m is None:
+            continue
+        prefix = m.group(2)
+        if not model_sha256.startswith(prefix):
+            raise InputError(
+                f"the ELF was built from another model (model={prefix}, the generated model is "
+                f"{model_sha256[: len(prefix)]}); rebuild it with `tinyfw build`",
+                file=elf,
+            )
+        return
+
+
+@contextmanager
+def run_folder(parent: Path) -> Iterator[Path]:
+    """A fresh folder under `parent` for one run's trace files, removed afterwards (also on
+    errors): two runs at once never share a file."""
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def compare(host: list[WindowResult], fw: list[FirmwareWindow]) -> tuple[int, str | None]:
     """(equivalent windows, first mismatch description)."""
     eq = 0
@@ -224,11 +260,29 @@ def run_recording(
     cfg: Config,
     trace_dir: Path,
     timeout_s: float,
+    *,
+    index: int = 0,
+    model_sha256: str | None = None,
 ) -> RecordingResult:
-    trace = write_trace(rec.samples, trace_dir / rec.class_name / (rec.path.stem + ".bin"))
-    result: QemuResult = run_elf(
-        elf, board, args=[str(trace)], timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT
-    )
+    """Run one recording in QEMU and compare it with the host (`oracle`, used by this thread
+    only: TFLM interpreters are not thread-safe).
+
+    trace_dir is QEMU's working folder; the trace goes there as `<index>.bin`, so the command
+    line is short and free of spaces whatever the project path and recording name (callers
+    running recordings at once give each its own index). With model_sha256, a firmware whose
+    boot line names another model is refused (InputError).
+    """
+    elf = Path(elf).resolve()
+    trace = write_trace(rec.samples, trace_dir / f"{index}.bin")
+    try:
+        result: QemuResult = run_elf(
+            elf, board, args=[trace.name], argv0=FIRMWARE_ARGV0, cwd=trace_dir,
+            timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT,
+        )
+    finally:
+        trace.unlink(missing_ok=True)
+    if model_sha256 is not None:
+        check_firmware_model(result.uart_lines, model_sha256, elf)
     fw, stats = parse_uart(result.uart_lines)
     host = host_pipeline(rec, oracle, cfg)
     eq, first = compare(host, fw)
@@ -236,6 +290,10 @@ def run_recording(
         first = f"timed out after {timeout_s} s (last UART line: {result.uart_lines[-1:]})"
     elif result.fault:
         first = f"firmware fault: {result.fault}"
+    elif result.exit_code != 0:
+        warns = [line.strip() for line in result.uart_lines if line.startswith("warn ")]
+        if warns:
+            first = f"firmware exit {result.exit_code}: {warns[0]}"
     correct = sum(1 for w in fw if w.activity == rec.label)
     n = stats.get("windows", 0)
     ticks_min, ticks_max, ticks_total = (
@@ -289,17 +347,22 @@ def simulate(
     """Build (unless build=False), run every selected recording, compare, report.
 
     gen_dir / build_dir choose another generated folder and build folder than the project's
-    (tests use them). The training report (default build/model/report.json) contributes
+    (tests use them). jobs recordings run at once (default os.cpu_count()), each worker with
+    its own TFLM interpreter; trace files live in a fresh folder under build/sim/<board>/,
+    removed at the end. The training report (default build/model/report.json) contributes
     float_accuracy and int8_accuracy when it describes the model the firmware was built from.
     """
     from tinyfw.sim.build import build_firmware, firmware_elf
     from tinyfw.sim.elfsize import elf_sizes
 
     load_board(board)  # validates the id with a clear error
+    if jobs is not None and jobs < 1:
+        raise InputError(f"jobs must be at least 1, got {jobs}", field="jobs")
     custom_gen = gen_dir is not None
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     tflite = embedded_model(gen_dir)
-    oracle = Oracle(tflite)
+    sha256 = hashlib.sha256(tflite).hexdigest()
+    Oracle(tflite)  # a model TFLM cannot load fails here, before the build
     if build:
         res = build_firmware(
             cfg.root, board, generated=gen_dir if custom_gen else None, build_dir=build_dir
@@ -312,18 +375,29 @@ def simulate(
     recs = select_recordings(cfg, data_dir, split)
     if not recs:
         raise InputError("no recordings to simulate", file=data_dir)
-    trace_dir = cfg.root / "build" / "sim" / board / "traces"
-    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(
-            pool.map(
-                lambda r: run_recording(r, elf, board, oracle, cfg, trace_dir, timeout_s), recs
-            )
-        )
+    jobs = jobs if jobs is not None else os.cpu_count() or 1
+    # One TFLM interpreter per worker thread: a shared one gives wrong outputs under load.
+    oracles = threading.local()
+
+    def run(index: int, rec: Recording, trace_dir: Path) -> RecordingResult:
+        if not hasattr(oracles, "oracle"):
+            oracles.oracle = Oracle(tflite)
+        return run_recording(rec, elf, board, oracles.oracle, cfg, trace_dir, timeout_s,
+                             index=index, model_sha256=sha256)
+
+    with run_folder(cfg.root / "build" / "sim" / board) as trace_dir, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run, i, r, trace_dir) for i, r in enumerate(recs)]
+        try:
+            results = [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
     sizes = elf_sizes(elf)
     report = SimReport(
         board=board,
-        model_sha256=hashlib.sha256(tflite).hexdigest(),
+        model_sha256=sha256,
         data_dir=str(data_dir),
         split=split,
         recordings=results,

@@ -275,8 +275,8 @@ def run_target(build: TargetBuild, records: list[Record], workdir: Path, *,
     if boards_dir is not None:
         from tinyfw.sim.boards import load_board
         board = load_board(build.board, boards_dir)
-    res = run_elf(build.elf, board, args=[name] + (["trace"] if trace else []), cwd=workdir,
-                  timeout_s=timeout_s)
+    res = run_elf(build.elf, board, args=[name] + (["trace"] if trace else []),
+                  argv0="firmware.elf", cwd=workdir, timeout_s=timeout_s)
     out = parse_app_lines(res.uart_lines)
     if res.timed_out or res.exit_code != 0 or out.done != len(records):
         detail = res.fault or (res.uart_lines[-3:] if res.uart_lines else res.stderr[-300:])

@@ -9,6 +9,8 @@
  *   stats windows=<n> frames=<n> ticks_min=<t> ticks_max=<t> ticks_total=<t> stack=<bytes>
  *         overflow=<frames> skipped=<windows>
  *   done <status>
+ * Exit statuses: 0 ok, 3 sensor (trace) error, 4 post-processing parameters too large,
+ * 5 the command line does not fit in CMDLINE_BYTES.
  * Window k covers frames [k * hop, k * hop + length), exactly as tinyfw.model.windows cuts
  * them on the host. Timer ticks are converted to instructions by the host. */
 #include <stdint.h>
@@ -126,10 +128,18 @@ int main(void)
     board_timer_start();
     board_uart_puts("tinyfw " TFW_VERSION " model=" MODEL_SHA256_PREFIX " board=" TINYFW_BOARD_ID "\n");
 
-    if (board_cmdline(cmdline, CMDLINE_BYTES) >= 0) {
+    const int cmdline_len = board_cmdline(cmdline, CMDLINE_BYTES);
+    tfw_ringbuf_init(&g_ring, g_ring_storage, TFW_RING_FRAMES, TFW_CHANNELS);
+    if (cmdline_len == BOARD_CMDLINE_TOO_LONG) {
+        /* Reading no trace would look like an empty run: say why and stop. */
+        board_uart_puts("warn the command line is longer than ");
+        board_put_u32(CMDLINE_BYTES - 1u);
+        board_uart_puts(" bytes (use shorter paths)\n");
+        return finish(5, &st);
+    }
+    if (cmdline_len >= 0) {
         argc = board_split_args(cmdline, argv, MAX_ARGS);
     }
-    tfw_ringbuf_init(&g_ring, g_ring_storage, TFW_RING_FRAMES, TFW_CHANNELS);
     if (tfw_post_init(&tfw_app_post, &g_post) != 0) {
         board_uart_puts("warn post-processing parameters exceed the firmware's capacity\n");
         return finish(4, &st);

@@ -70,10 +70,12 @@ uint32_t board_stack_size(void);
 
 /*
  * The host command line (semihosting SYS_GET_CMDLINE), NUL-terminated in buf.
- * Returns its length in bytes, or -1 if there is none (no semihosting, or buf too small).
+ * Returns its length in bytes, BOARD_CMDLINE_TOO_LONG if the host has one that does not fit in
+ * n bytes, or -1 if there is none (no semihosting).
  * QEMU joins its `-semihosting-config arg=...` values with single spaces; by convention
  * argv[0] is the ELF path.
  */
+#define BOARD_CMDLINE_TOO_LONG (-2)
 int board_cmdline(char *buf, uint32_t n);
 /* Split buf in place on spaces into at most max_args words; returns the word count. */
 int board_split_args(char *buf, char *argv[], int max_args);

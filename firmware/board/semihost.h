@@ -15,6 +15,9 @@
 extern "C" {
 #endif
 
+/* errno the host reports (SYS_ERRNO) when the command line does not fit the buffer. */
+#define SEMIHOST_E2BIG 7
+
 /* SYS_OPEN modes (ISO C fopen equivalents). */
 #define SEMIHOST_OPEN_R 0u   /* "r"  */
 #define SEMIHOST_OPEN_RB 1u  /* "rb" */
@@ -36,7 +39,8 @@ int32_t semihost_close(int32_t handle);
 int32_t semihost_flen(int32_t handle);
 /* Write a NUL-terminated string to the host debug console (QEMU: its stderr). */
 void semihost_write0(const char *s);
-/* Command line into buf (NUL-terminated); returns its length or -1 (also if buf is too small). */
+/* Command line into buf (NUL-terminated); returns its length, -2 if the host has one that does
+ * not fit in n bytes, or -1 if there is none. */
 int32_t semihost_get_cmdline(char *buf, uint32_t n);
 /* SYS_EXIT_EXTENDED with {ADP_Stopped_ApplicationExit 0x20026, code}: QEMU exits with code. */
 void semihost_exit(int32_t code) __attribute__((noreturn));

@@ -2,6 +2,7 @@
  * semihost.c - Arm semihosting (BKPT 0xAB, operation in r0, parameter block in r1).
  * See semihost.h. Compiled to stubs returning -1 when TINYFW_SEMIHOSTING is 0.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../semihost.h"
@@ -14,6 +15,7 @@ enum {
     SYS_WRITE = 0x05,
     SYS_READ = 0x06,
     SYS_FLEN = 0x0C,
+    SYS_ERRNO = 0x13,
     SYS_GET_CMDLINE = 0x15,
     SYS_EXIT_EXTENDED = 0x20,
 };
@@ -89,11 +91,12 @@ int32_t semihost_get_cmdline(char *buf, uint32_t n)
     }
     volatile uint32_t block[2] = {(uint32_t)(uintptr_t)buf, n};
     if (semihost_call(SYS_GET_CMDLINE, block) != 0) {
-        return -1;
+        /* QEMU refuses a line longer than the buffer with E2BIG (Linux errno 7). */
+        return semihost_call(SYS_ERRNO, NULL) == SEMIHOST_E2BIG ? -2 : -1;
     }
     const uint32_t len = block[1];
     if (len >= n) {
-        return -1;
+        return -2;
     }
     buf[len] = '\0';
     return (int32_t)len;

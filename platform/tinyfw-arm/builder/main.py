@@ -208,9 +208,11 @@ env.Append(
         "--specs=nano.specs",
         "--specs=nosys.specs",
         "-Wl,--gc-sections",
-        "-Wl,-Map,${BUILD_DIR}/${PROGNAME}.map",
+        # Paths substituted here, not as ${BUILD_DIR} inside a flag: SCons splits an expanded
+        # variable on white space, but quotes a plain string that holds spaces.
+        "-Wl,-Map," + os.path.join(env.subst("$BUILD_DIR"), env.subst("$PROGNAME") + ".map"),
         "-Wl,--print-memory-usage",
-        "-L${BUILD_DIR}",
+        "-L" + env.subst("$BUILD_DIR"),
     ],
     LIBS=["c", "m", "gcc"],
 )
