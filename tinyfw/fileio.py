@@ -45,8 +45,10 @@ LOCK_WAIT_S = 30.0
 # Files whose presence marks a folder as the user's project, never an output folder.
 PROJECT_MARKERS = ("tinyfw.toml", ".git", "platformio.ini")
 
-# (relative posix path, file) -> None if the existing file may be replaced, else why not.
+# (relative posix path, file) -> None if the existing file may be replaced, else why not; a
+# reason starting with EDITED marks a file the writer made and someone changed.
 Checker = Callable[[str, Path], "str | None"]
+EDITED = "edited by hand"
 
 
 def _reason(e: OSError) -> str:
@@ -181,9 +183,9 @@ def _foreign_files(
             why = check(rel.relative_to(shown).as_posix(), f)
         except OSError as e:
             why = f"cannot be read ({_reason(e)})"
-        if why is None:
+        if why is None or why.startswith(EDITED):
             ours += 1
-        else:
+        if why is not None:
             problems.append((rel, why))
     if problems and ours == 0:
         f, why = problems[0]
