@@ -289,6 +289,9 @@ def folder_lock(
     """
     folder = Path(folder)
     shown = Path(shown if shown is not None else folder)
+    if fcntl is None and msvcrt is None:  # pragma: no cover - neither POSIX nor Windows
+        yield
+        return
     if fcntl is not None:
         fd = os.open(folder, os.O_RDONLY)
 
