@@ -1,33 +1,25 @@
 """`tinyfw generate`: .tflite -> C sources, written atomically.
 
+check_output() refuses an output folder that cannot be written before any work;
 compile_model() does everything in memory (read, lower every op, plan the arena, render);
 nothing touches the output folder until every op has lowered and every file has rendered.
 write_generated() then writes into a temporary sibling folder and swaps it in, refusing to
-overwrite a generated file that was edited by hand (unless force=True, which keeps a backup).
+overwrite a generated file that was edited by hand (unless force=True, which keeps a backup);
+the folder machinery (swap, lock, recovery of killed runs) is tinyfw.fileio.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import errno
-import fcntl
-import os
-import shutil
-import signal
-import tempfile
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinyfw import fileio
 from tinyfw.codegen import emit
 from tinyfw.codegen.ir import Graph, Op, Tensor
 from tinyfw.codegen.lowering import LowerContext, Lowered, load_lowerings
 from tinyfw.codegen.planner import Plan, plan_arena
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.errors import InputError, TinyfwError
+from tinyfw.errors import InputError
 
 
 @dataclass
@@ -264,226 +256,43 @@ def compile_model(graph: Graph, prefix: str = "model") -> ModelCode:
     return code
 
 
-# How long `tinyfw generate` waits for another one writing into the same folder.
-LOCK_WAIT_S = 30.0
+def _check_file(rel: str, path: Path) -> str | None:
+    """None if `path` is an unedited file that `tinyfw generate` wrote, else why not."""
+    return emit.check_generated(path.read_text(encoding="utf-8", errors="replace"))
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directory entries atomically (Linux renameat2 RENAME_EXCHANGE).
-
-    False when the C library, kernel or file system cannot: the caller falls back to two renames.
-    """
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
+GENERATE_HINT = "move your code to firmware/user/ or regenerate with --force"
 
 
-@contextlib.contextmanager
-def _folder_lock(parent: Path, out_dir: Path) -> Iterator[None]:
-    """One writer per parent folder at a time (flock on the folder itself: no lock file)."""
-    fd = os.open(parent, os.O_RDONLY)
-    try:
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TinyfwError(
-                        f"{out_dir}: another tinyfw generate has been writing here for "
-                        f"{LOCK_WAIT_S:.0f} s; try again when it has finished"
-                    ) from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _recover(out_dir: Path) -> None:
-    """Undo what a run killed mid-way (SIGKILL, power loss) left next to `out_dir`.
-
-    Temporary folders (`.<name>.tmp-*`) only ever hold generated files, never the user's: they
-    are deleted. A `.<name>.old-*` folder is the previous output moved aside by the two-rename
-    fallback; if `out_dir` itself is missing it is put back, otherwise deleted.
-    """
-    parent, name = out_dir.parent, out_dir.name
-    for old in sorted(parent.glob(f".{name}.old-*")):
-        if not out_dir.exists():
-            os.rename(old, out_dir)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in parent.glob(f".{name}.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _hand_edits(out_dir: Path) -> list[tuple[Path, str]]:
-    """Files in `out_dir` that are not unedited generated files, with the reason."""
-    problems = []
-    for f in sorted(out_dir.iterdir()):
-        if f.is_dir() and not f.is_symlink():
-            problems.append((f, "is a folder, not a generated file"))
-            continue
-        try:
-            why = emit.check_generated(f.read_text(encoding="utf-8", errors="replace"))
-        except OSError as e:
-            why = f"cannot be read ({e.strerror})"
-        if why is not None:
-            problems.append((f, why))
-    return problems
-
-
-def _backup_path(out_dir: Path) -> Path:
-    """`<out_dir>.bak`, or `.bak-2`, `.bak-3`, ...: an existing backup is never replaced."""
-    bak = out_dir.with_name(f"{out_dir.name}.bak")
-    n = 2
-    while bak.exists() or bak.is_symlink():
-        bak = out_dir.with_name(f"{out_dir.name}.bak-{n}")
-        n += 1
-    return bak
-
-
-@contextlib.contextmanager
-def _no_interrupts() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) and SIGTERM back for the few system calls of the swap; they take
-    effect right after it. (Handlers, not a signal mask: a mask covers one thread only, and
-    numpy's worker threads would still take the signal.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-
-    def hold(signum: int, frame: object) -> None:
-        caught.append(signum)
-
-    old = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        for s in caught[:1]:
-            handler = old[s]
-            if callable(handler):
-                handler(s, None)  # SIGINT: default_int_handler raises KeyboardInterrupt
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), s)
-
-
-def _swap_by_renames(new: Path, out_dir: Path, aside: Path) -> None:
-    """`out_dir` -> `aside`, then `new` -> `out_dir`; on failure put `out_dir` back."""
-    try:
-        os.rename(out_dir, aside)
-        os.rename(new, out_dir)
-    except BaseException:
-        if aside.exists() and not out_dir.exists():
-            os.rename(aside, out_dir)
-        raise
-
-
-def _folder_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o777 & ~mask
+def check_output(out_dir: Path, *, force: bool = False) -> Path:
+    """Before compiling: `out_dir` can be written by write_generated (InputError, one line,
+    otherwise: a read-only or impossible folder, the project folder, hand edits unless
+    force). Returns the folder that will be written (a symlink followed)."""
+    return fileio.check_output_folder(Path(out_dir), _check_file, force=force, hint=GENERATE_HINT)
 
 
 def write_generated(out_dir: Path, files: dict[str, str], *, force: bool = False) -> list[Path]:
-    """Write `files` as the whole content of `out_dir`: all or nothing, user edits never lost.
-
-    The files are written (and fsynced) into a temporary sibling folder, which then replaces
-    `out_dir` in one atomic exchange (two renames where the system cannot exchange). An error,
-    Ctrl-C or kill at any point leaves the previous `out_dir` complete; leftovers of a killed
-    run are cleaned (or put back) by the next one. A file in `out_dir` that was edited by hand or
-    not generated stops the run (InputError naming it) unless force=True: then the old folder is
-    kept as `<out_dir>.bak` (`.bak-2`, ... if that exists). Returns the backups made.
+    """Write `files` as the whole content of `out_dir`: all or nothing, user edits never lost
+    (tinyfw.fileio.write_folder). A generated file edited by hand, or a file or folder tinyfw
+    did not write, stops the run (InputError naming it) unless force=True: then the old folder
+    is kept as `<out_dir>.bak` (`.bak-2`, ...). Returns the backups made.
     """
-    out_dir = Path(out_dir)
     for name in files:
         if Path(name).name != name or name.startswith("."):
             raise ValueError(f"generated file name {name!r} is not a plain file name")
-    try:
-        return _write_swapped(out_dir, files, force)
-    except (FileExistsError, NotADirectoryError) as e:
-        raise InputError(
-            f"cannot create it: {e.filename} is a file, not a folder", file=out_dir
-        ) from None
-    except OSError as e:  # disk full, read-only, quota...
-        what = f" {Path(e.filename).name}" if e.filename else ""
-        raise InputError(
-            f"cannot write{what}: {e.strerror or e}; the previous output is unchanged",
-            file=out_dir,
-        ) from None
-
-
-def _write_swapped(out_dir: Path, files: dict[str, str], force: bool) -> list[Path]:
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    backups: list[Path] = []
-    with _folder_lock(parent, out_dir):
-        _recover(out_dir)
-        problems: list[tuple[Path, str]] = []
-        if out_dir.exists() or out_dir.is_symlink():
-            if not out_dir.is_dir():
-                raise InputError("exists and is not a folder", file=out_dir)
-            problems = _hand_edits(out_dir)
-        if problems and not force:
-            f, why = problems[0]
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise InputError(
-                f"{why}{more}; move your code to firmware/user/ or regenerate with --force "
-                f"(keeps the old folder as {_backup_path(out_dir)})",
-                file=f,
-            )
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-        try:
-            os.chmod(tmp, _folder_mode())  # mkdtemp makes it private (0700)
-            for name, text in sorted(files.items()):
-                with open(tmp / name, "w", encoding="utf-8", newline="\n") as fh:
-                    fh.write(text)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            _fsync_dir(tmp)
-            with _no_interrupts():
-                if not out_dir.exists():
-                    os.rename(tmp, out_dir)
-                elif problems:  # force: the old folder (with the edits) becomes the backup
-                    bak = _backup_path(out_dir)
-                    _swap_by_renames(tmp, out_dir, bak)
-                    backups.append(bak)
-                elif not _exchange(tmp, out_dir):
-                    old = parent / f".{out_dir.name}.old-{os.getpid()}"
-                    _swap_by_renames(tmp, out_dir, old)
-            _fsync_dir(parent)
-            for old in parent.glob(f".{out_dir.name}.old-*"):
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            if tmp.exists():  # the new files after a failure, or the old ones after exchange
-                shutil.rmtree(tmp, ignore_errors=True)
-    return backups
+    return fileio.write_folder(
+        Path(out_dir), files, check=_check_file, force=force, what="tinyfw generate",
+        hint=GENERATE_HINT,
+    )
 
 
 def generate(
     model_path: Path, out_dir: Path, *, prefix: str = "model", force: bool = False,
     extra_files: dict[str, str] | None = None,
 ) -> ModelCode:
-    """Read, compile and write. `extra_files` (e.g. app_config.h) are written with the model."""
+    """Read, compile and write. `extra_files` (e.g. app_config.h) are written with the model.
+    An output folder that cannot be written stops it before the model is read."""
+    check_output(out_dir, force=force)
     graph = read_model(model_path)
     code = compile_model(graph, prefix)
     files = dict(code.files)

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from tinyfw.config import Config, load_config
+from tinyfw.errors import TinyfwError
+from tinyfw.fileio import atomic_write_text, check_output_file
 
 from .data import Recording, load_dataset
 from .quantize import to_int8_tflite
@@ -105,7 +107,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     ap.add_argument("--json", type=Path, default=None, help="write the result here")
     args = ap.parse_args(argv)
+    try:
+        return _run(args)
+    except TinyfwError as e:
+        print(f"crossval: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_status
+
+
+def _run(args: argparse.Namespace) -> int:
     config = with_overrides(load_config(args.project), args.set)
+    if args.json:  # a result that cannot be written stops it before the folds are trained
+        check_output_file(args.json)
     cv = cross_validate(config, config.data_dir(args.data), folds=args.folds, seed=args.seed)
     print(
         f"cross-validation ({args.folds} folds, {cv.windows} windows): "
@@ -113,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         f"int8 + {config.post.method} {cv.post_accuracy:.4f}"
     )
     if args.json:
-        args.json.write_text(json.dumps(asdict(cv), indent=2) + "\n")
+        atomic_write_text(args.json, json.dumps(asdict(cv), indent=2) + "\n")
     return 0
 
 

@@ -28,6 +28,7 @@ from tinyfw.codegen import emit
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.errors import RunFailed, TinyfwError
+from tinyfw.fileio import atomic_write_text, check_output_file
 from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
@@ -134,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time every op (a second, traced build; default on)")
     args = ap.parse_args(argv)
     try:
+        if args.json:  # a report that cannot be written stops it before the builds
+            check_output_file(args.json)
         results = [
             bench_board(args.model, args.input, b, args.work / b, args.per_op)
             for b in (args.board or ["mps2_an386"])
@@ -169,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         sums = "".join(f"{sum(o['instructions'] for o in r['per_op']):14d}" for r in results)
         print(f"  {'sum of ops':26s}{sums}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"tinyfw": results, "tflm": anchors}, indent=2) + "\n")
+        try:
+            atomic_write_text(args.json, json.dumps({"tinyfw": results, "tflm": anchors},
+                                                    indent=2) + "\n")
+        except TinyfwError as e:
+            print(f"bench: error: {e.one_line()}", file=sys.stderr)
+            return e.exit_status
     return 0 if all(r["bit_exact"] for r in results) else 1
 
 

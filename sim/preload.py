@@ -34,6 +34,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from tinyfw.errors import InputError, ToolMissing
+from tinyfw.fileio import atomic_write_bytes
 
 from .boards import BoardInfo, load_board
 from .qemu import ICOUNT_SHIFT, QemuResult, echo_run, run_elf
@@ -84,10 +85,9 @@ def read_blob(data: bytes) -> np.ndarray:
 
 
 def write_blob(samples: np.ndarray, path: Path | str) -> Path:
-    """Write the blob of `samples` to `path` (folders created)."""
+    """Write the blob of `samples` to `path` (folders created), all or nothing."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(trace_blob(samples))
+    atomic_write_bytes(path, trace_blob(samples))
     return path
 
 

@@ -39,6 +39,7 @@ from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
 from tinyfw.codegen.ir import Graph, Tensor
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.errors import InputError, RunFailed
+from tinyfw.fileio import atomic_write_bytes, atomic_write_text, check_output_file
 from tinyfw.model.oracle import GraphOracle, Record
 
 # The oracle of verification: TFLM over any model (model/oracle.py holds the one wrapper).
@@ -267,7 +268,7 @@ def run_target(build: TargetBuild, records: list[Record], workdir: Path, *,
 
     workdir = Path(workdir)
     name = "records_trace.bin" if trace else "records.bin"
-    (workdir / name).write_bytes(record_bytes(records))
+    atomic_write_bytes(workdir / name, record_bytes(records))
     if timeout_s is None:
         timeout_s = 30.0 + 2.0 * len(records)
     boards_dir = None if project_root is None else Path(project_root) / "boards"
@@ -452,6 +453,8 @@ def verify_model(
 
     if inputs < 0:
         raise InputError(f"--inputs {inputs} must be >= 0")
+    if json_path is not None:  # a report that cannot be written stops it before the work
+        check_output_file(Path(json_path))
     model = Path(model)
     graph = read_model(model)
     code = compile_model(graph)  # rejects unsupported models before anything is written
@@ -508,6 +511,6 @@ def verify_model(
         if tmp_ctx is not None:
             tmp_ctx.cleanup()
     if json_path is not None:
-        Path(json_path).write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n",
-                                   encoding="utf-8")
+        atomic_write_text(Path(json_path),
+                          json.dumps(report.to_json(), indent=2, default=str) + "\n")
     return report

@@ -26,7 +26,7 @@ from tflite_edit import edited
 # sleeps, so that the test can kill it exactly there.
 DRIVER = r"""
 import os, sys, time
-import tinyfw.codegen.generate as g
+import tinyfw.fileio as g  # the folder machinery generate uses
 
 stage, seconds = os.environ["TFW_PAUSE"], float(os.environ.get("TFW_PAUSE_S", "60"))
 real_fsync, real_rename, real_exchange = os.fsync, os.rename, g._exchange
