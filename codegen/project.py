@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tinyfw import __version__
 from tinyfw.codegen import emit
-from tinyfw.codegen.generate import ModelCode, compile_model, write_generated
+from tinyfw.codegen.generate import ModelCode, check_output, compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.config import Config
 from tinyfw.errors import InputError
@@ -91,7 +91,8 @@ def app_config_files(
 def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = False) -> ModelCode:
     """Everything `tinyfw generate` writes, validated in memory first, then swapped in.
     A model whose contract (model/contract.py) disagrees with tinyfw.toml is refused before
-    anything is written."""
+    anything is written; so is an output folder that cannot be written (checked first)."""
+    check_output(out_dir, force=force)
     graph = read_model(model)
     contract = model_contract.read(graph.raw, model_file=model)
     model_contract.check(contract, cfg, model_file=model)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinyfw import fileio
 from tinyfw.config import Config
 from tinyfw.errors import InputError
 
@@ -240,6 +240,8 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
     """Load, split, train, quantize, evaluate; write the model files and report.json."""
     t0 = time.monotonic()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
+    for name in ("model_float.keras", "model_int8.tflite", "report.json"):
+        fileio.check_output_file(out_dir / name)  # before the work, not after it
     recordings = load_dataset(data_dir, config)
     split = split_recordings(recordings, config.split)
     if not split.test:
@@ -271,9 +273,8 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
     size = net_size(
         config.window.length, len(config.data.columns), len(config.data.classes), config.model
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save(out_dir / "model_float.keras")
-    _write_atomic(out_dir / "model_int8.tflite", tflite)
+    _save_keras(model, out_dir / "model_float.keras")
+    fileio.atomic_write_bytes(out_dir / "model_int8.tflite", tflite)
     result = TrainResult(
         float_accuracy=test.float_accuracy,
         int8_accuracy=test.int8_accuracy,
@@ -299,7 +300,7 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         data_dir=str(data_dir),
         train_seconds=round(time.monotonic() - t0, 1),
     )
-    _write_atomic(out_dir / "report.json", result.to_json().encode())
+    fileio.atomic_write_text(out_dir / "report.json", result.to_json())
     log(
         f"test accuracy: float {test.float_accuracy:.4f}, int8 {test.int8_accuracy:.4f}, "
         f"int8 + {config.post.method} {test.post_accuracy:.4f} ({test.windows} windows); "
@@ -308,32 +309,14 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
     return result
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `path` whole or not at all: a temporary file in the same folder, fsync, rename.
-    On failure (a full disk ...) the temporary file is removed and the old `path` is intact."""
-    tmp: Path | None = None
+def _save_keras(model: Any, path: Path) -> None:
+    """model.save, whole or not at all: Keras writes a temporary .keras beside it, renamed."""
+    target = fileio.follow_link(path)
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.keras")
     try:
-        for _ in range(100):  # a fresh name; mode 0o666 & ~umask, like an ordinary write
-            candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            tmp = candidate
-            break
-        else:
-            raise FileExistsError(17, "no free temporary file name")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        model.save(tmp)
+        os.replace(tmp, target)
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", file=path) from None
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        tmp.unlink(missing_ok=True)

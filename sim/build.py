@@ -4,22 +4,29 @@ costs on the board: flash and static RAM from the ELF against the board manifest
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyfw import procs
+from tinyfw import fileio, procs
 from tinyfw.errors import InputError, RunFailed, ToolMissing
-from tinyfw.locks import build_lock
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
 
 # ld names the memory region that is too small: "region `RAM' overflowed by 123 bytes",
 # "section `.bss' will not fit in region `RAM'".
 _REGION = re.compile(r"region [`']?(\w+)")
+
+# The manifest fields a firmware too big for its board is reported against (InputError.field).
+LIMIT_FIELDS = ("upload.maximum_size", "upload.maximum_ram_size")
+
+# How long a build waits for another build or a generate holding its folders.
+BUILD_LOCK_WAIT_S = 600.0
 
 PIO_ENV = {
     "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no",
@@ -64,8 +71,27 @@ class BuildResult:
 
 
 def firmware_elf(root: Path, board: str, build_dir: Path | None = None) -> Path:
-    base = build_dir if build_dir is not None else root / ".pio" / "build"
+    """Where PlatformIO puts the ELF: build_dir, else $PLATFORMIO_BUILD_DIR, else .pio/build."""
+    env_dir = os.environ.get("PLATFORMIO_BUILD_DIR")
+    base = (build_dir if build_dir is not None else root / env_dir if env_dir
+            else root / ".pio" / "build")  # (a relative $PLATFORMIO_BUILD_DIR: the project's)
     return base / board / "firmware.elf"
+
+
+@contextlib.contextmanager
+def build_lock(build_dir: Path, generated: Path) -> Iterator[None]:
+    """A build holds its output folder exclusively (two builds into one folder interleave
+    objects and fail in ld; the second waits and finds everything up to date) and the generated
+    sources' folder shared, so `tinyfw generate` (which swaps that folder under an exclusive
+    lock on its parent) waits until the compiler has read them, and the other way round."""
+    generated = fileio.follow_link(generated)
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        fileio.folder_lock(generated.parent, what="tinyfw generate", shared=True,
+                           timeout=BUILD_LOCK_WAIT_S),
+        fileio.folder_lock(build_dir.parent, what="tinyfw build", timeout=BUILD_LOCK_WAIT_S),
+    ):
+        yield
 
 
 def check_build_inputs(root: Path, board: str) -> BoardInfo:

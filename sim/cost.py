@@ -18,13 +18,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tinyfw import fileio
 from tinyfw.config import Config
 from tinyfw.errors import InputError
+from tinyfw.model import contract
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import list_boards, load_board
-from tinyfw.sim.build import build_firmware
+from tinyfw.sim.build import LIMIT_FIELDS, build_firmware
 from tinyfw.sim.simulate import embedded_model, run_folder, run_recording
 
 
@@ -73,6 +75,8 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     info = load_board(board, cfg.root / "boards")
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     tflite = embedded_model(gen_dir)
+    model_file = gen_dir / "model_data.c"
+    contract.check(contract.read(tflite, model_file=model_file), cfg, model_file=model_file)
     oracle = Oracle(tflite)
     work = work or cfg.root / "build" / "cost" / board
     with building:
@@ -135,6 +139,8 @@ def cost_report(cfg: Config, boards: list[str], *, data_dir: Path,
     are measured at once (their builds still run one at a time)."""
     if jobs is not None and jobs < 1:
         raise InputError(f"jobs must be at least 1, got {jobs}", field="jobs")
+    if json_path is not None:
+        fileio.check_output_file(json_path)  # before the work, not after it
     if boards == ["all"]:
         boards = [b.id for b in list_boards(cfg.root / "boards")]
     build_lock = threading.Lock()
@@ -143,7 +149,7 @@ def cost_report(cfg: Config, boards: list[str], *, data_dir: Path,
         try:
             return board_cost(cfg, b, data_dir=data_dir, build_lock=build_lock)
         except InputError as e:
-            if "does not fit" not in str(e):
+            if e.field not in LIMIT_FIELDS:
                 raise
             info = load_board(b, cfg.root / "boards")
             return BoardCost(b, info.name, 0, info.flash_bytes, 0, 0, info.ram_bytes, False,
@@ -153,7 +159,6 @@ def cost_report(cfg: Config, boards: list[str], *, data_dir: Path,
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         out = list(pool.map(one, boards))
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
         data: list[dict[str, Any]] = [asdict(c) for c in out]
-        json_path.write_text(json.dumps(data, indent=2) + "\n")
+        fileio.atomic_write_text(json_path, json.dumps(data, indent=2) + "\n")
     return out

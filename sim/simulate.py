@@ -25,9 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from tinyfw import fileio
 from tinyfw.codegen import emit
 from tinyfw.config import Config
 from tinyfw.errors import InputError, RunFailed
+from tinyfw.model import contract
 from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
@@ -322,6 +324,15 @@ def run_recording(
     )
 
 
+def not_run(rec: Recording, why: str) -> RecordingResult:
+    """A recording skipped (exit code -2) because the run was given up, and why."""
+    return RecordingResult(
+        name=rec.name, label=rec.label, windows=0, equivalent_windows=0, correct_windows=0,
+        first_mismatch=why, exit_code=-2, instructions_min=None, instructions_max=None,
+        instructions_mean=None, stack_bytes=None, overflow=None, wall_s=0.0,
+    )
+
+
 def select_recordings(cfg: Config, data_dir: Path, split: str) -> list[Recording]:
     recs = load_dataset(data_dir, cfg)
     if split == "test":
@@ -360,7 +371,11 @@ def simulate(
         raise InputError(f"jobs must be at least 1, got {jobs}", field="jobs")
     custom_gen = gen_dir is not None
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
+    if json_path is not None:
+        fileio.check_output_file(json_path)  # before the work, not after it
     tflite = embedded_model(gen_dir)
+    model_file = gen_dir / "model_data.c"
+    contract.check(contract.read(tflite, model_file=model_file), cfg, model_file=model_file)
     sha256 = hashlib.sha256(tflite).hexdigest()
     Oracle(tflite)  # a model TFLM cannot load fails here, before the build
     if build:
@@ -378,12 +393,19 @@ def simulate(
     jobs = jobs if jobs is not None else os.cpu_count() or 1
     # One TFLM interpreter per worker thread: a shared one gives wrong outputs under load.
     oracles = threading.local()
+    hung: list[str] = []  # a firmware that hangs on one recording likely hangs on all
 
     def run(index: int, rec: Recording, trace_dir: Path) -> RecordingResult:
+        if hung and not keep_going:
+            return not_run(rec, f"not run: {hung[0]} timed out first (--keep-going runs "
+                                "every recording)")
         if not hasattr(oracles, "oracle"):
             oracles.oracle = Oracle(tflite)
-        return run_recording(rec, elf, board, oracles.oracle, cfg, trace_dir, timeout_s,
-                             index=index, model_sha256=sha256)
+        r = run_recording(rec, elf, board, oracles.oracle, cfg, trace_dir, timeout_s,
+                          index=index, model_sha256=sha256)
+        if r.exit_code == -1:
+            hung.append(rec.name)
+        return r
 
     with run_folder(cfg.root / "build" / "sim" / board) as trace_dir, \
             ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -409,8 +431,7 @@ def simulate(
     report.extra.update(_training_scores(training_report or cfg.root / "build/model/report.json",
                                          report.model_sha256))
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        fileio.atomic_write_text(json_path, json.dumps(report.to_json(), indent=2) + "\n")
     if any(r.exit_code != 0 for r in results) and all(r.windows == 0 for r in results):
         raise RunFailed(f"every firmware run failed: {results[0].first_mismatch}")
     return report

@@ -244,3 +244,42 @@ def test_a_faulting_and_a_hanging_firmware_are_reported_with_registers_and_a_tim
     assert not report.ok
     text = report.summary()
     assert "FAIL" in text
+
+
+def test_a_firmware_that_hangs_costs_one_timeout_not_one_per_recording(
+    cfg, broken_build: Path, tmp_path: Path
+):
+    """Three running recordings hang the firmware: after the first timeout the others are
+    reported as not run (exit -2, naming the one that hung); --keep-going runs them all."""
+    recs = load_dataset(cfg.data_dir(), cfg)
+    data = tmp_path / "data"
+    for cls in ("stationary", "walking"):
+        (data / cls).mkdir(parents=True)
+        src = next(r for r in recs if r.class_name == cls)
+        (data / cls / src.path.name).write_bytes(src.path.read_bytes())
+    (data / "running").mkdir()
+    running = [r for r in recs if r.class_name == "running"][:3]
+    for r in running:
+        (data / "running" / r.path.name).write_bytes(r.path.read_bytes())
+    timeout = 3.0
+
+    def run(keep_going: bool):
+        t0 = time.monotonic()
+        report = simulate(cfg, board=BOARD, data_dir=data, gen_dir=broken_build / "generated",
+                          build_dir=broken_build / "pio", build=False, timeout_s=timeout,
+                          jobs=1, keep_going=keep_going)
+        return report, time.monotonic() - t0
+
+    report, took = run(keep_going=False)
+    by_name = {r.name: r for r in report.recordings}
+    first, *rest = (by_name[f"running/{r.path.name}"] for r in running)
+    assert first.exit_code == -1 and first.first_mismatch.startswith("timed out")
+    assert [(r.exit_code, r.first_mismatch) for r in rest] == [
+        (-2, f"not run: {first.name} timed out first (--keep-going runs every recording)")] * 2
+    assert took < 2 * timeout + 10, f"{took:.1f} s"
+    assert not report.ok and "FAIL" in report.summary()
+
+    report, took = run(keep_going=True)
+    hung = [r for r in report.recordings if r.name.startswith("running/")]
+    assert [r.exit_code for r in hung] == [-1, -1, -1]
+    assert took >= 3 * timeout

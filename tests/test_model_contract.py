@@ -18,9 +18,10 @@ import pytest
 from tinyfw.codegen.project import generate_project
 from tinyfw.config import Config, load_config
 from tinyfw.errors import InputError
+from tinyfw.fileio import atomic_write_bytes
 from tinyfw.model import contract
 from tinyfw.model.oracle import Oracle
-from tinyfw.model.train import _write_atomic, train
+from tinyfw.model.train import train
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import BENCH_MODEL, assert_one_line_error, project, run_inproc
@@ -192,12 +193,12 @@ def test_a_failed_model_write_leaves_the_old_file_intact_and_no_temporary_file(
 
     monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(InputError) as e:
-        _write_atomic(target, b"new model" * 1000)
-    assert str(e.value) == f"{target}: cannot write: No space left on device"
+        atomic_write_bytes(target, b"new model" * 1000)
+    assert str(e.value).startswith(f"{target}: cannot write: No space left on device")
     assert target.read_bytes() == b"old model"
     assert [p.name for p in tmp_path.iterdir()] == ["model_int8.tflite"]
     monkeypatch.undo()
-    _write_atomic(target, b"new model")
+    atomic_write_bytes(target, b"new model")
     (tmp_path / "plain").write_bytes(b"")
     assert target.read_bytes() == b"new model"
     assert target.stat().st_mode == (tmp_path / "plain").stat().st_mode  # umask, not 0600

@@ -15,6 +15,7 @@ import pytest
 
 from tinyfw.codegen.project import generate_project
 from tinyfw.config import load_config
+from tinyfw.model import contract
 from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.cost import cost_report
@@ -99,7 +100,11 @@ def copied_project(root: Path, data: Path, classes: tuple[str, ...], model: Path
             root.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, root / name)
     project(root, data=data, classes=classes)
-    r = tinyfw(root, ["generate", "--model", str(model), "--force"])
+    # The same network, its contract saying it was trained for this project's classes.
+    mine = root / "model_int8.tflite"
+    mine.write_bytes(contract.embed(model.read_bytes(),
+                                    contract.from_config(load_config(root / "tinyfw.toml"))))
+    r = tinyfw(root, ["generate", "--model", str(mine), "--force"])
     assert r.status == 0, r.err
     return root
 

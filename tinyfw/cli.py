@@ -137,7 +137,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     cfg = _project(args)
     boards = args.board or [cfg.board.id]
     costs = cost_report(cfg, boards, data_dir=cfg.data_dir(args.data),
-                        json_path=Path(args.json) if args.json else None)
+                        json_path=Path(args.json) if args.json else None, jobs=args.jobs)
     for c in costs:
         print(c.line())
     return 0 if all(c.fits for c in costs) else 2
@@ -155,6 +155,7 @@ def cmd_renode(args: argparse.Namespace) -> int:
         out_dir=Path(args.out) if args.out else None,
         build=not args.no_build,
         timer=not args.without_timer,
+        force=args.force,
     )
     print(files.summary())
     return 0
@@ -246,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="board id, repeatable, or 'all' (default from tinyfw.toml)")
     s.add_argument("--data", metavar="DIR", help="dataset folder (a recording is replayed)")
     s.add_argument("--json", metavar="FILE", help="write the costs as JSON")
+    s.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                   help="boards measured at once (default: the number of cores)")
     s.set_defaults(func=cmd_cost)
 
     s = command("verify", "prove a model bit-exact on a board against TFLite Micro")
@@ -271,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-build", action="store_true", help="use the last build")
     s.add_argument("--without-timer", action="store_true",
                    help="leave out the CMSDK timer model (Renode 1.16.1 and older lack it)")
+    s.add_argument("--force", action="store_true",
+                   help="overwrite files edited by hand (keeps the old folder as DIR.bak)")
     s.set_defaults(func=cmd_renode)
 
     s = command("boards", "list the boards tinyfw knows")

@@ -279,13 +279,14 @@ def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path
 @contextlib.contextmanager
 def folder_lock(
     folder: Path, *, what: str = "tinyfw", timeout: float = LOCK_WAIT_S,
-    shown: Path | None = None,
+    shown: Path | None = None, shared: bool = False,
 ) -> Iterator[None]:
-    """One writer in `folder` at a time: waits up to `timeout` s for another, then one line
-    (TinyfwError naming `shown`, default `folder`: `another <what> has been writing here`).
+    """One writer in `folder` at a time (or, shared=True, any number of readers and no
+    writer): waits up to `timeout` s for another, then one line (TinyfwError naming `shown`,
+    default `folder`: `another <what> has been writing here`).
 
     POSIX: flock on the folder itself (no lock file; the kernel drops it when a process dies).
-    Windows: msvcrt lock on `folder/.tinyfw.lock`.
+    Windows: msvcrt lock on `folder/.tinyfw.lock` (always exclusive).
     """
     folder = Path(folder)
     shown = Path(shown if shown is not None else folder)
@@ -297,7 +298,7 @@ def folder_lock(
 
         def try_lock() -> bool:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             except BlockingIOError:
                 return False
             return True
