@@ -193,3 +193,33 @@ def test_two_builds_at_once_into_one_folder_both_succeed(tmp_path: Path):
     elf = tmp_path / "pio" / "mps2_an500" / "firmware.elf"
     assert b"tinyfw " in subprocess.run(["arm-none-eabi-strings", str(elf)],
                                         capture_output=True, check=True).stdout
+
+
+def test_generate_waits_for_a_build_that_is_reading_the_generated_folder(tmp_path: Path):
+    """A build holds the generated folder's parent shared, generate swaps the folder under an
+    exclusive lock on it: a generate started during a build waits until the build is done, so
+    the ELF is built from one model, never from a mix (and the other way round)."""
+    import threading
+
+    from tinyfw.codegen.project import generate_project
+    from tinyfw.config import load_config
+    from tinyfw.sim.build import build_lock
+    from tinyfw.sim.simulate import embedded_model
+
+    cfg = load_config(ROOT / "tinyfw.toml")
+    model = tmp_path / "model_int8.tflite"
+    model.write_bytes(embedded_model(ROOT / "firmware" / "generated"))
+    gen = tmp_path / "firmware" / "generated"
+    generate_project(cfg, model, gen)
+    done = threading.Event()
+
+    def regenerate() -> None:
+        generate_project(cfg, model, gen)
+        done.set()
+
+    with build_lock(tmp_path / "pio" / BOARD, gen):
+        t = threading.Thread(target=regenerate)
+        t.start()
+        assert not done.wait(1.5), "generate swapped the folder while a build was reading it"
+    assert done.wait(30)
+    t.join()
