@@ -163,7 +163,7 @@ def test_a_burst_faster_than_inference_is_counted_and_reported_never_corrupting_
         assert overflow > 0 and skipped > 0  # the overflow is visible, not silent
     host = {h.index: h for h in host_pipeline(samples, oracle, cfg)}
     for w in wins:  # every window the firmware did run holds exactly the right frames
-        assert w.outputs == [int(v) for v in np.asarray(host[w.index].outputs).reshape(-1)], (
+        assert list(w.outputs) == [int(v) for v in np.asarray(host[w.index].outputs).reshape(-1)], (
             f"window {w.index} differs from the host after an overflow")
 
 
