@@ -30,13 +30,12 @@ from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.errors import RunFailed, TinyfwError
 from tinyfw.fileio import atomic_write_text, check_output_file
 from tinyfw.paths import ROOT
+from tinyfw.sim import protocol
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
 from tinyfw.sim.qemu import ICOUNT_SHIFT, run_elf, ticks_to_instructions
 
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
-_LINE = re.compile(r"^bench ticks=(\d+) empty=(\d+) out=(\S+) stack=(\d+)$")
-_OPS_LINE = re.compile(r"^ops stamp=(\d+) (\S*)$")
 TRACE_H = ROOT / "firmware" / "bench" / "bench_trace.h"
 
 
@@ -58,13 +57,12 @@ def read_anchors(path: Path) -> list[dict[str, Any]]:
 def per_op_instructions(elf: Path, board: str, graph: Any) -> list[dict[str, Any]]:
     """Run the per-op build; one row per op in execution order: index, opcode, instructions."""
     run = run_elf(elf, board, timeout_s=30, icount_shift=ICOUNT_SHIFT)
-    m = next((_OPS_LINE.match(ln) for ln in run.uart_lines if _OPS_LINE.match(ln)), None)
-    if run.exit_code != 0 or m is None:
+    line: protocol.BenchOps | None = protocol.first(run.uart_lines, protocol.BenchOps)
+    if run.exit_code != 0 or line is None:
         raise RunFailed(f"per-op bench failed on {board}: exit {run.exit_code}, {run.uart_lines[-3:]}")
-    stamp = int(m.group(1))
+    stamp = line.stamp
     rows = []
-    for item in m.group(2).split(","):
-        idx, ticks = (int(v) for v in item.split(":"))
+    for idx, ticks in line.ops:
         rows.append({
             "op": idx,
             "opcode": graph.ops[idx].opcode,
@@ -91,11 +89,11 @@ def bench_board(model: Path, input_csv: Path, board: str, work: Path,
     write_generated(gen, files, force=True)
     res = build_firmware(ROOT, board, app="bench", generated=gen, build_dir=work / "pio")
     run = run_elf(res.elf, board, timeout_s=30, icount_shift=ICOUNT_SHIFT)
-    m = next((_LINE.match(ln) for ln in run.uart_lines if _LINE.match(ln)), None)
-    if run.exit_code != 0 or m is None:
+    line: protocol.Bench | None = protocol.first(run.uart_lines, protocol.Bench)
+    if run.exit_code != 0 or line is None:
         raise RunFailed(f"bench app failed on {board}: exit {run.exit_code}, {run.uart_lines[-3:]}")
-    ticks, empty, out, stack = int(m.group(1)), int(m.group(2)), m.group(3), int(m.group(4))
-    outputs = [int(v) for v in out.split(",")]
+    ticks, empty, stack = line.ticks, line.empty, line.stack
+    outputs = list(line.outputs)
     expected = Oracle(graph.raw).run(x.astype(np.int8).reshape(inp.shape)).reshape(-1).tolist()
     sizes = elf_sizes(res.elf)
     syms = symbol_sizes(res.elf)

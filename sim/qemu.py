@@ -27,7 +27,7 @@ import re
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from typing import Any
 from tinyfw import procs
 from tinyfw.errors import InputError, ToolMissing
 
+from . import protocol
 from .boards import BoardInfo, load_board
 
 QEMU = "qemu-system-arm"
@@ -43,19 +44,8 @@ ICOUNT_SHIFT = 8
 INSTALL_HINT = "run `make setup` or `apt-get install -y qemu-system-arm`"
 
 # Exit statuses of the board layer's fault handler (firmware/board/board.h).
-FAULT_EXIT_STATUS = {
-    "hardfault": 70,
-    "memmanage": 71,
-    "busfault": 72,
-    "usagefault": 73,
-    "securefault": 74,
-}
+FAULT_EXIT_STATUS = protocol.FAULT_EXIT_STATUS
 
-_FAULT_LINE = re.compile(
-    r"^fault (?P<name>\w+) cfsr=0x(?P<cfsr>[0-9a-f]{8}) hfsr=0x(?P<hfsr>[0-9a-f]{8}) "
-    r"mmfar=0x(?P<mmfar>[0-9a-f]{8}) bfar=0x(?P<bfar>[0-9a-f]{8}) pc=0x(?P<pc>[0-9a-f]{8}) "
-    r"lr=0x(?P<lr>[0-9a-f]{8}) psr=0x(?P<psr>[0-9a-f]{8})$"
-)
 _LOCKUP = re.compile(r"qemu: fatal: (Lockup.*)$", re.MULTILINE)
 _R15 = re.compile(r"R15=([0-9a-f]{8})")
 
@@ -112,16 +102,13 @@ def _decode_bits(value: int, names: dict[int, str]) -> list[str]:
 
 def parse_fault(uart_lines: Sequence[str], stderr: str = "") -> dict[str, Any] | None:
     """The firmware's `fault <name> cfsr=...` line, or a QEMU lockup from stderr, as a dict."""
-    for line in uart_lines:
-        m = _FAULT_LINE.match(line.strip())
-        if m:
-            fault: dict[str, Any] = {"source": "firmware", "name": m["name"], "line": line.strip()}
-            for key in ("cfsr", "hfsr", "mmfar", "bfar", "pc", "lr", "psr"):
-                fault[key] = int(m[key], 16)
-            fault["cfsr_bits"] = _decode_bits(fault["cfsr"], _CFSR_BITS)
-            fault["hfsr_bits"] = _decode_bits(fault["hfsr"], _HFSR_BITS)
-            fault["exit_status"] = FAULT_EXIT_STATUS.get(m["name"], 75)
-            return fault
+    line = protocol.first(uart_lines, protocol.Fault)
+    if line is not None:
+        fault: dict[str, Any] = {"source": "firmware", **asdict(line), "line": protocol.render(line)}
+        fault["cfsr_bits"] = _decode_bits(line.cfsr, _CFSR_BITS)
+        fault["hfsr_bits"] = _decode_bits(line.hfsr, _HFSR_BITS)
+        fault["exit_status"] = FAULT_EXIT_STATUS.get(line.name, protocol.FAULT_EXIT_OTHER)
+        return fault
     m = _LOCKUP.search(stderr)
     if m:
         pc = _R15.search(stderr[m.end() :])

@@ -34,23 +34,13 @@ from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
+from tinyfw.sim import protocol
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.qemu import ICOUNT_SHIFT, QemuResult, run_elf, ticks_to_instructions
 
 # argv[0] the firmware sees: QEMU runs in the run's folder, so the command line stays short
 # whatever the project path (the firmware's buffer is firmware/app/main.c CMDLINE_BYTES).
 FIRMWARE_ARGV0 = "firmware.elf"
-_BOOT = re.compile(r"^tinyfw (\S+) model=([0-9a-f]+) board=(\S+)$")
-_WIN = re.compile(r"^win (\d+) (-?\d+(?:,-?\d+)*) cls=(-?\d+) act=(-?\d+)$")
-_STATS = re.compile(r"^stats (.*)$")
-
-
-@dataclass
-class FirmwareWindow:
-    index: int
-    outputs: list[int]
-    argmax: int
-    activity: int
 
 
 @dataclass
@@ -178,45 +168,14 @@ def write_trace(samples: np.ndarray, path: Path) -> Path:
     return path
 
 
-def parse_uart(lines: list[str]) -> tuple[list[FirmwareWindow], dict[str, int]]:
-    wins: list[FirmwareWindow] = []
-    stats: dict[str, int] = {}
-    for line in lines:
-        line = line.strip()
-        m = _WIN.match(line)
-        if m:
-            wins.append(
-                FirmwareWindow(
-                    int(m.group(1)),
-                    [int(v) for v in m.group(2).split(",")],
-                    int(m.group(3)),
-                    int(m.group(4)),
-                )
-            )
-            continue
-        m = _STATS.match(line)
-        if m:
-            for kv in m.group(1).split():
-                k, _, v = kv.partition("=")
-                if v.isdigit():
-                    stats[k] = int(v)
-    return wins, stats
-
-
-def check_firmware_model(uart_lines: list[str], model_sha256: str, elf: Path) -> None:
+def check_firmware_model(boot: protocol.Boot | None, model_sha256: str, elf: Path) -> None:
     """Refuse a firmware whose boot line names another model than the host compares with."""
-    for line in uart_lines:
-        m = _BOOT.match(line.strip())
-        if m is None:
-            continue
-        prefix = m.group(2)
-        if not model_sha256.startswith(prefix):
-            raise InputError(
-                f"the ELF was built from another model (model={prefix}, the generated model is "
-                f"{model_sha256[: len(prefix)]}); rebuild it with `tinyfw build`",
-                file=elf,
-            )
-        return
+    if boot is not None and not model_sha256.startswith(boot.model):
+        raise InputError(
+            f"the ELF was built from another model (model={boot.model}, the generated model is "
+            f"{model_sha256[: len(boot.model)]}); rebuild it with `tinyfw build`",
+            file=elf,
+        )
 
 
 @contextmanager
@@ -231,7 +190,7 @@ def run_folder(parent: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def compare(host: list[WindowResult], fw: list[FirmwareWindow]) -> tuple[int, str | None]:
+def compare(host: list[WindowResult], fw: list[protocol.Win]) -> tuple[int, str | None]:
     """(equivalent windows, first mismatch description)."""
     eq = 0
     first = None
@@ -241,13 +200,14 @@ def compare(host: list[WindowResult], fw: list[FirmwareWindow]) -> tuple[int, st
         if f is None:
             first = first or f"window {h.index}: missing on the UART"
             continue
-        outs = [int(v) for v in np.asarray(h.outputs).reshape(-1)]
-        if f.outputs == outs and f.argmax == h.argmax and f.activity == h.activity:
+        outs = tuple(int(v) for v in np.asarray(h.outputs).reshape(-1))
+        if f.outputs == outs and f.cls == h.argmax and f.act == h.activity:
             eq += 1
         elif first is None:
+            host_line = protocol.Win(h.index, outs, int(h.argmax), int(h.activity))
             first = (
-                f"window {h.index}: firmware {f.outputs} cls={f.argmax} act={f.activity}, "
-                f"host {outs} cls={h.argmax} act={h.activity}"
+                f"window {h.index}: firmware `{protocol.render(f)}`, "
+                f"host `{protocol.render(host_line)}`"
             )
     if len(fw) > len(host) and first is None:
         first = f"firmware reported {len(fw)} windows, host {len(host)}"
@@ -283,25 +243,22 @@ def run_recording(
         )
     finally:
         trace.unlink(missing_ok=True)
+    run = protocol.read_app(result.uart_lines)
     if model_sha256 is not None:
-        check_firmware_model(result.uart_lines, model_sha256, elf)
-    fw, stats = parse_uart(result.uart_lines)
+        check_firmware_model(run.boot, model_sha256, elf)
     host = host_pipeline(rec, oracle, cfg)
-    eq, first = compare(host, fw)
+    eq, first = compare(host, run.wins)
     if result.timed_out:
         first = f"timed out after {timeout_s} s (last UART line: {result.uart_lines[-1:]})"
     elif result.fault:
         first = f"firmware fault: {result.fault}"
-    elif result.exit_code != 0:
-        warns = [line.strip() for line in result.uart_lines if line.startswith("warn ")]
-        if warns:
-            first = f"firmware exit {result.exit_code}: {warns[0]}"
-    correct = sum(1 for w in fw if w.activity == rec.label)
-    n = stats.get("windows", 0)
+    elif result.exit_code != 0 and run.warns:
+        first = f"firmware exit {result.exit_code}: {protocol.render(run.warns[0])}"
+    correct = sum(1 for w in run.wins if w.act == rec.label)
+    stats = run.stats
+    n = stats.windows if stats else 0
     ticks_min, ticks_max, ticks_total = (
-        stats.get("ticks_min"),
-        stats.get("ticks_max"),
-        stats.get("ticks_total"),
+        (stats.ticks_min, stats.ticks_max, stats.ticks_total) if stats else (None, None, None)
     )
 
     def instr(t: int | None) -> int | None:
@@ -318,8 +275,8 @@ def run_recording(
         instructions_min=instr(ticks_min),
         instructions_max=instr(ticks_max),
         instructions_mean=(instr(ticks_total) / n) if (n and ticks_total is not None) else None,
-        stack_bytes=stats.get("stack"),
-        overflow=stats.get("overflow"),
+        stack_bytes=stats.stack if stats else None,
+        overflow=stats.overflow if stats else None,
         wall_s=round(result.wall_s, 3),
     )
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.errors import InputError, RunFailed
 from tinyfw.fileio import atomic_write_bytes, atomic_write_text, check_output_file
 from tinyfw.model.oracle import GraphOracle, Record
+from tinyfw.sim import protocol
 
 # The oracle of verification: TFLM over any model (model/oracle.py holds the one wrapper).
 Oracle = GraphOracle
@@ -197,27 +197,20 @@ class AppOutput:
     errors: list[str] = field(default_factory=list)
 
 
-_OUT = re.compile(r"^out (\d+) ([0-9a-f]*)$")
-_TRACE = re.compile(r"^trace (\d+) (\d+) (\d+) ([0-9a-f]*)$")
-_TICKS = re.compile(r"^ticks (\d+) (\d+)$")
-_DONE = re.compile(r"^done (\d+)$")
-
-
 def parse_app_lines(lines: list[str]) -> AppOutput:
+    """The verification app's lines (sim/protocol.py) gathered by record."""
     o = AppOutput()
-    for line in lines:
-        line = line.rstrip("\r")
-        if m := _OUT.match(line):
-            o.outs[int(m.group(1))] = bytes.fromhex(m.group(2))
-        elif m := _TRACE.match(line):
-            o.traces.setdefault(int(m.group(1)), {})[(int(m.group(2)), int(m.group(3)))] = (
-                bytes.fromhex(m.group(4)))
-        elif m := _TICKS.match(line):
-            o.ticks[int(m.group(1))] = int(m.group(2))
-        elif m := _DONE.match(line):
-            o.done = int(m.group(1))
-        elif line.startswith("error"):
-            o.errors.append(line)
+    for line in protocol.parse(lines):
+        if isinstance(line, protocol.VerifyOut):
+            o.outs[line.record] = line.data
+        elif isinstance(line, protocol.VerifyTrace):
+            o.traces.setdefault(line.record, {})[(line.op, line.tensor)] = line.data
+        elif isinstance(line, protocol.VerifyTicks):
+            o.ticks[line.record] = line.ticks
+        elif isinstance(line, protocol.Done):
+            o.done = line.status
+        elif isinstance(line, protocol.VerifyError):
+            o.errors.append(protocol.render(line))
     return o
 
 

@@ -22,9 +22,10 @@ from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import host_pipeline
 from tinyfw.model.oracle import Oracle
 from tinyfw.paths import ROOT
+from tinyfw.sim import protocol
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import run_elf
-from tinyfw.sim.simulate import compare, parse_uart, run_recording, simulate, write_trace
+from tinyfw.sim.simulate import compare, run_recording, simulate, write_trace
 
 BOARD = "mps2_an386"
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
@@ -94,8 +95,8 @@ def test_the_firmware_runs_bad_sensor_data_bit_exactly_like_the_host(
 
 def run_trace(elf: Path, trace: Path, *args: str, timeout_s: float = 30):
     r = run_elf(elf, BOARD, args=[str(trace), *args], timeout_s=timeout_s)
-    wins, stats = parse_uart(r.uart_lines)
-    return r, wins, stats
+    run = protocol.read_app(r.uart_lines)
+    return r, run.wins, run.stats
 
 
 def test_a_trace_ending_in_the_middle_of_a_frame_is_reported_and_the_whole_frames_are_used(
@@ -107,7 +108,7 @@ def test_a_trace_ending_in_the_middle_of_a_frame_is_reported_and_the_whole_frame
     r, wins, stats = run_trace(elf, trace)
     assert r.exit_code == 0 and not r.fault
     assert "warn trace ends in the middle of a frame" in r.uart_lines
-    assert stats["windows"] == 3 and stats["frames"] == L + 2 * H
+    assert stats.windows == 3 and stats.frames == L + 2 * H
     eq, first = compare(host_pipeline(samples, oracle, cfg), wins)
     assert (eq, first) == (3, None)
 
@@ -116,7 +117,7 @@ def test_an_empty_trace_runs_no_window_and_exits_cleanly(elf: Path, tmp_path: Pa
     trace = tmp_path / "empty.bin"
     trace.write_bytes(b"")
     r, wins, stats = run_trace(elf, trace)
-    assert r.exit_code == 0 and wins == [] and stats["windows"] == 0
+    assert r.exit_code == 0 and wins == [] and stats.windows == 0
     assert r.uart_lines[-1] == "done 0"
 
 
@@ -157,12 +158,12 @@ def test_a_burst_faster_than_inference_is_counted_and_reported_never_corrupting_
     assert r.exit_code == 0 and not r.fault, r.uart_lines[-3:]
     run, overflow, skipped = expected_ring(len(samples), burst)
     assert [w.index for w in wins] == run
-    assert (stats["overflow"], stats["skipped"], stats["windows"]) == (overflow, skipped, len(run))
+    assert (stats.overflow, stats.skipped, stats.windows) == (overflow, skipped, len(run))
     if burst > RING - (L - H):
         assert overflow > 0 and skipped > 0  # the overflow is visible, not silent
     host = {h.index: h for h in host_pipeline(samples, oracle, cfg)}
     for w in wins:  # every window the firmware did run holds exactly the right frames
-        assert w.outputs == [int(v) for v in np.asarray(host[w.index].outputs).reshape(-1)], (
+        assert list(w.outputs) == [int(v) for v in np.asarray(host[w.index].outputs).reshape(-1)], (
             f"window {w.index} differs from the host after an overflow")
 
 

@@ -1,14 +1,8 @@
 /* tinyfw application: sensor -> ring buffer -> sliding window -> integer preprocessing ->
  * model_invoke() -> post-processing -> one UART line per window.
  *
- * UART protocol (docs/ARCHITECTURE.md):
- *   tinyfw <version> model=<sha256 prefix> board=<id>
- *   win <index> <o0>,<o1>,... cls=<argmax> act=<activity or -1>
- *   change <index> <activity> <label>
- *   warn <text>
- *   stats windows=<n> frames=<n> ticks_min=<t> ticks_max=<t> ticks_total=<t> stack=<bytes>
- *         overflow=<frames> skipped=<windows>
- *   done <status>
+ * UART protocol: boot, win, change, warn, stats, done lines; their text is in tfw_protocol.h
+ * (the checked twin of sim/protocol.py, which renders and parses them).
  * Exit statuses: 0 ok, 3 sensor (trace) error, 4 post-processing parameters too large,
  * 5 the command line does not fit in CMDLINE_BYTES.
  * Window k covers frames [k * hop, k * hop + length), exactly as tinyfw.model.windows cuts
@@ -22,6 +16,7 @@
 #include "preprocess.h"
 #include "ringbuf.h"
 #include "sensor.h"
+#include "tfw_protocol.h"
 #include "user_hooks.h"
 
 #define MAX_ARGS 8
@@ -72,17 +67,17 @@ static void run_window(uint32_t index, app_stats *st)
     const int32_t before = g_post.activity;
     const int32_t act = tfw_post_update(&tfw_app_post, &g_post, cls, out);
 
-    board_uart_puts("win ");
+    board_uart_puts(TFW_LINE_WIN);
     board_put_u32(index);
     board_uart_puts(" ");
     put_outputs(out, MODEL_OUTPUT_SIZE);
-    board_uart_puts(" cls=");
+    board_uart_puts(TFW_LINE_WIN_CLS);
     board_put_i32(cls);
-    board_uart_puts(" act=");
+    board_uart_puts(TFW_LINE_WIN_ACT);
     board_put_i32(act);
     board_uart_puts("\n");
     if (act != before && act >= 0) {
-        board_uart_puts("change ");
+        board_uart_puts(TFW_LINE_CHANGE);
         board_put_u32(index);
         board_uart_puts(" ");
         board_put_i32(act);
@@ -95,23 +90,23 @@ static void run_window(uint32_t index, app_stats *st)
 
 static int finish(int status, const app_stats *st)
 {
-    board_uart_puts("stats windows=");
+    board_uart_puts(TFW_LINE_STATS);
     board_put_u32(st->windows);
-    board_uart_puts(" frames=");
+    board_uart_puts(TFW_LINE_STATS_FRAMES);
     board_put_u32(g_ring.total);
-    board_uart_puts(" ticks_min=");
+    board_uart_puts(TFW_LINE_STATS_TICKS_MIN);
     board_put_u32(st->ticks_min);
-    board_uart_puts(" ticks_max=");
+    board_uart_puts(TFW_LINE_STATS_TICKS_MAX);
     board_put_u32(st->ticks_max);
-    board_uart_puts(" ticks_total=");
+    board_uart_puts(TFW_LINE_STATS_TICKS_TOTAL);
     board_put_u64(st->ticks_total);
-    board_uart_puts(" stack=");
+    board_uart_puts(TFW_LINE_STATS_STACK);
     board_put_u32(board_stack_high_water());
-    board_uart_puts(" overflow=");
+    board_uart_puts(TFW_LINE_STATS_OVERFLOW);
     board_put_u32(g_ring.overflow);
-    board_uart_puts(" skipped=");
+    board_uart_puts(TFW_LINE_STATS_SKIPPED);
     board_put_u32(st->skipped);
-    board_uart_puts("\ndone ");
+    board_uart_puts("\n" TFW_LINE_DONE);
     board_put_i32(status);
     board_uart_puts("\n");
     board_exit(status);
@@ -126,13 +121,14 @@ int main(void)
 
     board_init();
     board_timer_start();
-    board_uart_puts("tinyfw " TFW_VERSION " model=" MODEL_SHA256_PREFIX " board=" TINYFW_BOARD_ID "\n");
+    board_uart_puts(TFW_LINE_BOOT TFW_VERSION TFW_LINE_BOOT_MODEL MODEL_SHA256_PREFIX
+                    TFW_LINE_BOOT_BOARD TINYFW_BOARD_ID "\n");
 
     const int cmdline_len = board_cmdline(cmdline, CMDLINE_BYTES);
     tfw_ringbuf_init(&g_ring, g_ring_storage, TFW_RING_FRAMES, TFW_CHANNELS);
     if (cmdline_len == BOARD_CMDLINE_TOO_LONG) {
         /* Reading no trace would look like an empty run: say why and stop. */
-        board_uart_puts("warn the command line is longer than ");
+        board_uart_puts(TFW_LINE_WARN "the command line is longer than ");
         board_put_u32(CMDLINE_BYTES - 1u);
         board_uart_puts(" bytes (use shorter paths)\n");
         return finish(5, &st);
@@ -141,11 +137,12 @@ int main(void)
         argc = board_split_args(cmdline, argv, MAX_ARGS);
     }
     if (tfw_post_init(&tfw_app_post, &g_post) != 0) {
-        board_uart_puts("warn post-processing parameters exceed the firmware's capacity\n");
+        board_uart_puts(TFW_LINE_WARN
+                        "post-processing parameters exceed the firmware's capacity\n");
         return finish(4, &st);
     }
     if (sensor_open(argc, argv) != 0) {
-        board_uart_puts("warn cannot open the sensor (trace file?)\n");
+        board_uart_puts(TFW_LINE_WARN "cannot open the sensor (trace file?)\n");
         return finish(3, &st);
     }
     user_on_start();
@@ -163,9 +160,9 @@ int main(void)
         }
         if (n < 0) {
             if (n == -3) {
-                board_uart_puts("warn trace ends in the middle of a frame\n");
+                board_uart_puts(TFW_LINE_WARN "trace ends in the middle of a frame\n");
             } else {
-                board_uart_puts("warn sensor read failed\n");
+                board_uart_puts(TFW_LINE_WARN "sensor read failed\n");
                 status = 3;
             }
             break;

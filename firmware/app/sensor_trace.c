@@ -18,6 +18,7 @@
 #include "board.h"
 #include "semihost.h"
 #include "sensor.h"
+#include "tfw_protocol.h"
 
 #define TRACE_CHUNK_BYTES 512u
 #define TRACE_MAX_CHANNELS 16
@@ -92,7 +93,7 @@ static uint32_t crc32_bytes(const uint8_t *p, uint32_t n)
 /* `warn preloaded trace: <a><n><b>[<m>]\n` (m printed unless it is UINT32_MAX) */
 static void warn_region(const char *a, uint32_t n, const char *b, uint32_t m)
 {
-    board_uart_puts("warn preloaded trace: ");
+    board_uart_puts(TFW_LINE_WARN "preloaded trace: ");
     board_uart_puts(a);
     board_put_u32(n);
     board_uart_puts(b);
@@ -109,7 +110,7 @@ static int32_t open_region(void)
     const uint32_t size =
         (uint32_t)((uintptr_t)__trace_region_end - (uintptr_t)__trace_region_start);
     if (size < TFW_TRACE_HEADER_BYTES || le32(base) != TFW_TRACE_MAGIC) {
-        board_uart_puts("warn no trace\n");
+        board_uart_puts(TFW_LINE_WARN "no trace\n");
         return -1;
     }
     const uint32_t version = le16(base + 4u);

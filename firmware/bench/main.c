@@ -7,10 +7,12 @@
  * after every op, which stamps the timer; a second line gives the ticks per op index
  * (ops without code, e.g. RESHAPE, included) and the cost of one stamp for the host to subtract:
  *   ops stamp=<ticks of one stamp> <op index>:<ticks>,...
+ * The lines' text is in app/tfw_protocol.h (the twin of sim/protocol.py).
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "../app/tfw_protocol.h"
 #include "bench_input.h"
 #include "board.h"
 #include "model.h"
@@ -40,7 +42,7 @@ static void bench_per_op(void)
     memcpy(model_input(), bench_input, MODEL_INPUT_SIZE);
     bench_stamps[0] = board_timer_ticks();
     model_invoke();
-    board_uart_puts("ops stamp=");
+    board_uart_puts(TFW_LINE_OPS);
     board_put_u32(stamp);
     board_uart_puts(" ");
     for (int32_t i = 0; i < bench_count; ++i) {
@@ -66,11 +68,11 @@ int main(void)
     /* The empty interval (two timer reads) is measured too, so the host can subtract it. */
     const uint32_t e0 = board_timer_ticks();
     const uint32_t empty = board_timer_ticks() - e0;
-    board_uart_puts("bench ticks=");
+    board_uart_puts(TFW_LINE_BENCH);
     board_put_u32(ticks);
-    board_uart_puts(" empty=");
+    board_uart_puts(TFW_LINE_BENCH_EMPTY);
     board_put_u32(empty);
-    board_uart_puts(" out=");
+    board_uart_puts(TFW_LINE_BENCH_OUTPUTS);
     const int8_t *out = model_output();
     for (int32_t i = 0; i < MODEL_OUTPUT_SIZE; ++i) {
         if (i > 0) {
@@ -78,7 +80,7 @@ int main(void)
         }
         board_put_i32(out[i]);
     }
-    board_uart_puts(" stack=");
+    board_uart_puts(TFW_LINE_BENCH_STACK);
     board_put_u32(board_stack_high_water());
     board_uart_puts("\n");
 #ifdef TFW_BENCH_PER_OP

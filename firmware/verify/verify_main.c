@@ -4,9 +4,11 @@
  *   trace <record> <op> <tensor> <hex>
  *   ticks <record> <timer ticks of one invoke>
  *   done <records>
- * A record is the concatenation of all model inputs' bytes. */
+ * A record is the concatenation of all model inputs' bytes. The lines' text is in
+ * app/tfw_protocol.h (the twin of sim/protocol.py). */
 #include <stdint.h>
 
+#include "../app/tfw_protocol.h"
 #include "verify_io.h"
 
 static int g_trace;
@@ -57,7 +59,7 @@ void tfw_verify_trace(int32_t op, int32_t tensor, const int8_t *data, int32_t by
     if (!g_trace) {
         return;
     }
-    put_str("trace ");
+    put_str(TFW_LINE_TRACE);
     put_u32((uint32_t)g_record);
     put_str(" ");
     put_u32((uint32_t)op);
@@ -73,7 +75,7 @@ void tfw_verify_trace(int32_t op, int32_t tensor, const int8_t *data, int32_t by
 int main(void)
 {
     if (vio_init(&g_trace) != 0) {
-        put_str("error cannot open input\n");
+        put_str(TFW_LINE_ERROR "cannot open input\n");
         vio_exit(2);
         return 2;
     }
@@ -87,7 +89,7 @@ int main(void)
                 break;
             }
             if (r != n) {
-                put_str("error short input record\n");
+                put_str(TFW_LINE_ERROR "short input record\n");
                 vio_exit(2);
                 return 2;
             }
@@ -99,19 +101,19 @@ int main(void)
         const uint32_t t0 = vio_ticks();
         model_invoke();
         const uint32_t t1 = vio_ticks();
-        put_str("out ");
+        put_str(TFW_LINE_OUT);
         put_u32((uint32_t)g_record);
         put_str(" ");
         for (int32_t i = 0; i < MODEL_NUM_OUTPUTS; ++i) {
             put_hex(model_output_n(i), model_output_bytes(i));
         }
-        put_str("\nticks ");
+        put_str("\n" TFW_LINE_TICKS);
         put_u32((uint32_t)g_record);
         put_str(" ");
         put_u32(t1 - t0);
         put_str("\n");
     }
-    put_str("done ");
+    put_str(TFW_LINE_DONE);
     put_u32((uint32_t)g_record);
     put_str("\n");
     vio_exit(0);

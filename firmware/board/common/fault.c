@@ -1,6 +1,7 @@
 /*
  * fault.c - one handler for HardFault, MemManage, BusFault, UsageFault, SecureFault and any
- * unexpected exception. It prints ONE UART line
+ * unexpected exception. It prints ONE UART line (text from app/tfw_protocol.h, the twin of
+ * sim/protocol.py's Fault)
  *
  *   fault <name> cfsr=0x........ hfsr=0x........ mmfar=0x........ bfar=0x........
  *         pc=0x........ lr=0x........ psr=0x........            (all on one line)
@@ -12,6 +13,7 @@
  */
 #include <stdint.h>
 
+#include "../../app/tfw_protocol.h"
 #include "../board.h"
 #include "board_internal.h"
 
@@ -71,20 +73,20 @@ void board_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t exc
     }
 
     board_uart_init(); /* the fault may come before board_init() */
-    board_uart_puts("fault ");
+    board_uart_puts(TFW_LINE_FAULT);
     if (exception < 16u && names[exception] != 0) {
         board_uart_puts(names[exception]);
     } else {
         board_uart_puts("irq");
         board_put_u32(exception >= 16u ? exception - 16u : exception);
     }
-    board_put_field(" cfsr=", cfsr);
-    board_put_field(" hfsr=", hfsr);
-    board_put_field(" mmfar=", mmfar);
-    board_put_field(" bfar=", bfar);
-    board_put_field(" pc=", pc);
-    board_put_field(" lr=", lr);
-    board_put_field(" psr=", psr);
+    board_put_field(TFW_LINE_FAULT_CFSR, cfsr);
+    board_put_field(TFW_LINE_FAULT_HFSR, hfsr);
+    board_put_field(TFW_LINE_FAULT_MMFAR, mmfar);
+    board_put_field(TFW_LINE_FAULT_BFAR, bfar);
+    board_put_field(TFW_LINE_FAULT_PC, pc);
+    board_put_field(TFW_LINE_FAULT_LR, lr);
+    board_put_field(TFW_LINE_FAULT_PSR, psr);
     board_uart_puts("\n");
     board_exit(status);
 }
