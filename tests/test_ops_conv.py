@@ -10,8 +10,7 @@ from opcases import harness
 
 @pytest.mark.parametrize(
     "pack",
-    harness.pack_params("conv2d", "conv2d_per_tensor", "depthwise_conv2d",
-                        "depthwise_conv2d_per_tensor"),
+    harness.family_params("conv"),
     ids=harness.param_id,
 )
 def test_convolution_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):

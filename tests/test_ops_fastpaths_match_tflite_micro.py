@@ -175,11 +175,11 @@ def case_max_pool_fused(rng: np.random.Generator) -> Case:
 
 PER_TENSOR_DENSE = (("_experimental_disable_per_channel_quantization_for_dense_layers", True),)
 SPECS = [
-    PackSpec("fast_conv1d", ("CONV_2D",), case_conv1d, CASES),
-    PackSpec("fast_conv2d_wide", ("CONV_2D",), case_conv2d_wide, CASES),
-    PackSpec("fast_dense_rows", ("FULLY_CONNECTED",), case_dense_rows, CASES, PER_TENSOR_DENSE),
-    PackSpec("fast_mean_large", ("MEAN",), case_mean_large, 8),
-    PackSpec("fast_max_pool_fused", ("MAX_POOL_2D",), case_max_pool_fused, CASES),
+    PackSpec("fast_conv1d", "fastpaths", ("CONV_2D",), case_conv1d, CASES),
+    PackSpec("fast_conv2d_wide", "fastpaths", ("CONV_2D",), case_conv2d_wide, CASES),
+    PackSpec("fast_dense_rows", "fastpaths", ("FULLY_CONNECTED",), case_dense_rows, CASES, PER_TENSOR_DENSE),
+    PackSpec("fast_mean_large", "fastpaths", ("MEAN",), case_mean_large, 8),
+    PackSpec("fast_max_pool_fused", "fastpaths", ("MAX_POOL_2D",), case_max_pool_fused, CASES),
 ]
 SPECS_BY_NAME = {s.name: s for s in SPECS}
 

@@ -87,6 +87,14 @@ def pack_params(*names: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
+def family_params(family: str) -> list[tuple[str, tuple[int, ...]]]:
+    """pack_params for every pack of `family` (PackSpec.family in opcases.py): a new pack joins
+    its family's host test by its PACKS entry alone."""
+    names = [p.name for p in opcases.PACKS if p.family == family]
+    assert names, f"no op pack has family {family!r}"
+    return pack_params(*names)
+
+
 def param_id(param: tuple[str, tuple[int, ...]]) -> str:
     name, seeds = param
     return name if not seeds else f"{name}-seeds{seeds[0]}-{seeds[-1]}"
