@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinyfw.codegen.qmath import wrap_int32
+
 
 def round_up4(k: int) -> int:
     return (k + 3) // 4 * 4
@@ -32,12 +34,6 @@ def pack_row_pairs(rows: np.ndarray, groups: int = 1) -> np.ndarray:
             pair = np.stack([padded[a].reshape(-1, 4), padded[b].reshape(-1, 4)], axis=1)
             out.append(pair.reshape(-1))
     return np.concatenate(out).astype(np.int8)
-
-
-def wrap_int32(values: np.ndarray) -> np.ndarray:
-    """Two's-complement wrap of int64 values into int32 (what int32 sums do on the target)."""
-    v = np.asarray(values, dtype=np.int64)
-    return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
 
 
 def fold_bias(bias: np.ndarray | None, rows: np.ndarray, input_offset: int,
