@@ -1,6 +1,8 @@
 /* CONV_2D int8: see tfw_conv2d_s8.h. */
 #include "tfw_conv2d_s8.h"
 
+#include "tfw_compiler.h"
+
 #include <string.h>
 
 #include "tfw_dot_s8.h"
@@ -31,7 +33,7 @@ static inline void conv_next_pixel(const tfw_conv2d_params *p, conv_pixel *px)
 
 /* im2col of one patch into buf: taps in (ky, kx, c) order, a padded tap is the input zero
  * point, the K4 tail zeros. */
-static __attribute__((noinline)) const int8_t *conv_gather(const tfw_conv2d_params *p,
+static TFW_NOINLINE const int8_t *conv_gather(const tfw_conv2d_params *p,
                                                            const int8_t *input,
                                                            const conv_pixel *px, int32_t group,
                                                            int32_t k4, int8_t *buf)
@@ -127,7 +129,7 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
     const int32_t *const shift = p->requant.shift;
     const int32_t output_offset = p->output_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     const int32_t offset2 = tfw_dup16(output_offset);
     const int32_t act_min2 = tfw_dup16(act_min), act_max2 = tfw_dup16(act_max);
 #endif
@@ -161,7 +163,7 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
                 const int32_t m_b = multiplier[oc_b], s_b = shift[oc_b];
                 tfw_mbqm_pair(acc, m_a, s_a, m_b, s_b);
                 tfw_mbqm_pair(acc + 2, m_a, s_a, m_b, s_b);
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
                 if (oc_b != oc_a) {
                     tfw_store_s8x2(out0 + oc_a, acc[0], acc[1], offset2, act_min2, act_max2);
                     tfw_store_s8x2(out1 + oc_a, acc[2], acc[3], offset2, act_min2, act_max2);

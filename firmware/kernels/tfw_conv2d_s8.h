@@ -23,6 +23,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     tfw_shape4 input;       /* n, h, w, c_in */
     tfw_shape4 filter;      /* c_out, kh, kw, c_in / groups (before packing) */
@@ -45,5 +49,9 @@ int32_t tfw_conv2d_s8_scratch_bytes(const tfw_conv2d_params *p);
  * NULL); scratch: tfw_conv2d_s8_scratch_bytes(p) bytes, or NULL when that is 0. */
 void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
                    const int32_t *bias, int8_t *scratch, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_CONV2D_S8_H */
