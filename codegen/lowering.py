@@ -138,17 +138,13 @@ def shape4(shape: tuple[int, ...]) -> dict[str, int]:
     return {"n": s[0], "h": s[1], "w": s[2], "c": s[3]}
 
 
-def f32(x: float) -> np.float32:
-    return np.float32(x)
-
-
 def activation_range(activation: str, out: Tensor, qmin: int = -128, qmax: int = 127) -> tuple[int, int]:
     """TFLM CalculateActivationRangeQuantized: float32 f / scale, std::round, zero point."""
-    scale = f32(out.scale)
+    scale = qmath.f32(out.scale)
     zp = out.zero_point
 
     def quantize(f: float) -> int:
-        return zp + qmath.round_half_away(float(f32(f) / scale))
+        return zp + qmath.round_half_away(float(qmath.f32(f) / scale))
 
     if activation == "NONE":
         return qmin, qmax
@@ -176,7 +172,7 @@ def per_channel_requant(
 
 def per_tensor_conv_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
     """TFLM GetQuantizedConvolutionMultipler: the product is taken in float32."""
-    product = float(f32(input_scale) * f32(filter_scale))
+    product = float(qmath.f32(input_scale) * qmath.f32(filter_scale))
     return qmath.quantize_multiplier(product / float(output_scale))
 
 

@@ -56,9 +56,15 @@ def quantize_multiplier_smaller_than_one_exp(real: float) -> tuple[int, int]:
     return m, shift
 
 
-def _wrap32(x: np.ndarray) -> np.ndarray:
-    """Two's-complement wrap of int64 values to int32 range (as C's int32 arithmetic does)."""
-    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """Two's-complement wrap of int64 values into int32 (what int32 arithmetic does in C)."""
+    v = np.asarray(values, dtype=np.int64)
+    return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def f32(x: float) -> np.float32:
+    """x as a C++ float (TFLM's Prepare computes several scale ratios in float32)."""
+    return np.float32(x)
 
 
 def saturating_rounding_doubling_high_mul(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
@@ -92,7 +98,7 @@ def multiply_by_quantized_multiplier(
     shift = np.asarray(shift, dtype=np.int64)
     left = np.where(shift > 0, shift, 0)
     right = np.where(shift > 0, 0, -shift)
-    shifted = _wrap32(x * (np.int64(1) << left))
+    shifted = wrap_int32(x * (np.int64(1) << left))
     return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right)
 
 

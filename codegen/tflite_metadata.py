@@ -15,14 +15,18 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+from tinyfw.codegen import schema
 from tinyfw.codegen.tflite_reader import _Buf, _Malformed, _Table
 from tinyfw.errors import InputError
 
-# Model table slots (schema.fbs): 0 version (uint), 1 operator_codes, 2 subgraphs,
-# 3 description, 4 buffers, 5 metadata_buffer, 6 metadata, 7 signature_defs,
-# 8 external_buffer_groups, 9 external_buffers: every slot but 0 is an offset.
-_MODEL_SLOTS = 10
-_BUFFERS, _METADATA = 4, 6
+# Model table slots (generated schema): every slot but `version` is an offset.
+_MODEL = schema.FIELDS["Model"]
+_MODEL_SLOTS = len(_MODEL)
+_VERSION, _BUFFERS, _METADATA = (_MODEL[f][0] for f in ("version", "buffers", "metadata"))
+assert _VERSION == 0 and all(_MODEL[f][0] == i for i, f in enumerate(_MODEL))
+# The two tables the header writes itself (their slot layout below is checked at import).
+assert [v[:2] for v in schema.FIELDS["Buffer"].values()][:1] == [(0, "[u8]")]
+assert [v[:2] for v in schema.FIELDS["Metadata"].values()] == [(0, "str"), (1, "u32")]
 _ALIGN = 16
 
 
@@ -30,15 +34,15 @@ def read_metadata(data: bytes, *, where: str | Path = "<model>") -> dict[str, by
     """The metadata entries of a .tflite (name -> buffer bytes; first entry wins on repeats)."""
     try:
         buf = _Buf(data)
-        root = _Table(buf, buf.u32(0, "root offset"), "model")
-        buffers = root.tables(_BUFFERS, "buffers", 1_000_000)
+        root = _Table(buf, buf.u32(0, "root offset"), "model", "Model")
+        buffers = root.tables("buffers", "buffers", 1_000_000)
         out: dict[str, bytes] = {}
-        for i, md in enumerate(root.tables(_METADATA, "metadata", 10_000)):
-            name = md.string(0, f"metadata[{i}].name") or ""
-            index = md.scalar(1, "u32", 0)
+        for i, md in enumerate(root.tables("metadata", "metadata", 10_000)):
+            name = md.string("name", f"metadata[{i}].name") or ""
+            index = md.get("buffer")
             if index >= len(buffers):
                 raise _Malformed(f"metadata[{i}] '{name}' names buffer {index} of {len(buffers)}")
-            vec = buffers[index].bytes_vector(0, f"buffers[{index}].data")
+            vec = buffers[index].bytes_vector("data", f"buffers[{index}].data")
             out.setdefault(name, bytes(data[vec[0] : vec[0] + vec[1]]) if vec else b"")
         return out
     except _Malformed as e:
@@ -57,23 +61,23 @@ def _with_metadata(data: bytes, name: bytes, value: bytes) -> bytes:
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise _Malformed("not a .tflite file (no TFL3 identifier)")
     buf = _Buf(data)
-    root = _Table(buf, buf.u32(0, "root offset"), "model")
+    root = _Table(buf, buf.u32(0, "root offset"), "model", "Model")
     if root.nfields > _MODEL_SLOTS and any(
         root._field(s, 4) for s in range(_MODEL_SLOTS, root.nfields)
     ):
         raise _Malformed(f"model has fields this tinyfw does not know (slots >= {_MODEL_SLOTS})")
-    for i, b in enumerate(root.tables(_BUFFERS, "buffers", 1_000_000)):
-        if b.scalar(1, "u64", 0) > 1:  # data stored after the flatbuffer at an absolute offset
+    for i, b in enumerate(root.tables("buffers", "buffers", 1_000_000)):
+        if b.get("offset") > 1:  # data stored after the flatbuffer at an absolute offset
             raise _Malformed(f"buffers[{i}] uses an external offset; cannot add metadata")
-    old_buffers = [b.pos for b in root.tables(_BUFFERS, "buffers", 1_000_000)]
+    old_buffers = [b.pos for b in root.tables("buffers", "buffers", 1_000_000)]
     old_metadata = [
         md.pos
-        for i, md in enumerate(root.tables(_METADATA, "metadata", 10_000))
-        if (md.string(0, f"metadata[{i}].name") or "").encode("utf-8") != name
+        for i, md in enumerate(root.tables("metadata", "metadata", 10_000))
+        if (md.string("name", f"metadata[{i}].name") or "").encode("utf-8") != name
     ]
     # Targets of the other offset slots, absolute in the old file (0 = absent).
     shared = {s: root._indirect(s, f"model field {s}") for s in range(1, _MODEL_SLOTS)}
-    version = root.scalar(0, "u32", 3)
+    version = root.get("version")
 
     # Header layout (offsets from the start of the new file; all 4-aligned):
     vt = 8  # vtable of the new Model: size, table size, one u16 per slot

@@ -80,13 +80,22 @@ class _Buf:
         return struct.unpack_from("<f", self.data, pos)[0]
 
 
-class _Table:
-    """One FlatBuffers table: fields are looked up through its vtable by slot number."""
+_SCALAR = {"i8": "b", "u8": "B", "bool": "B", "i16": "h", "u16": "H", "i32": "i", "u32": "I",
+           "i64": "q", "u64": "Q", "f32": "f", "f64": "d"}  # fmt: skip
+_ENUMS = {"padding": schema.PADDING, "activation": schema.ACTIVATIONS}
+_ENUM_NOUN = {"padding": "a padding", "activation": "an activation"}
 
-    def __init__(self, buf: _Buf, pos: int, what: str) -> None:
+
+class _Table:
+    """One FlatBuffers table of schema type `type_name`: fields are looked up by name; their
+    vtable slot, kind and default come from the generated `schema.FIELDS`."""
+
+    def __init__(self, buf: _Buf, pos: int, what: str, type_name: str) -> None:
         self.buf = buf
         self.pos = pos
         self.what = what
+        self.type_name = type_name
+        self.fields = schema.FIELDS[type_name]
         soff = buf.i32(pos, f"{what} table")
         vt = pos - soff
         self.vt = vt
@@ -110,25 +119,24 @@ class _Table:
         self.buf._check(p, size, f"{self.what} field {slot}")
         return p
 
-    def scalar(self, slot: int, kind: str, default: Any) -> Any:
-        size = {"i8": 1, "u8": 1, "bool": 1, "i32": 4, "u32": 4, "f32": 4, "u64": 8}[kind]
-        p = self._field(slot, size)
+    def spec(self, field: str) -> tuple[int, str, Any]:
+        """(slot, kind, default) of `field` in this table's schema."""
+        return self.fields[field]
+
+    def get(self, field: str) -> Any:
+        """A scalar or enum field (enums as their names), or its schema default when absent."""
+        slot, kind, default = self.fields[field]
+        names = _ENUMS.get(kind)
+        fmt = "b" if names is not None else _SCALAR[kind]
+        p = self._field(slot, struct.calcsize("<" + fmt))
         if not p:
             return default
-        b = self.buf
-        if kind == "i8":
-            return b.i8(p)
-        if kind == "u8":
-            return b.u8(p)
-        if kind == "bool":
-            return b.u8(p) != 0
-        if kind == "i32":
-            return b.i32(p)
-        if kind == "u32":
-            return b.u32(p)
-        if kind == "f32":
-            return b.f32(p)
-        return b.u64(p)
+        v = struct.unpack_from("<" + fmt, self.buf.data, p)[0]
+        if names is not None:
+            if v not in names:
+                raise _Malformed(f"{self.what} {self.type_name}.{field} = {v} is not {_ENUM_NOUN[kind]}")
+            return names[v]
+        return v != 0 if kind == "bool" else v
 
     def _indirect(self, slot: int, what: str) -> int:
         p = self._field(slot, 4)
@@ -139,11 +147,17 @@ class _Table:
             raise _Malformed(f"{what} points past the end of the file")
         return target
 
-    def table(self, slot: int, what: str) -> _Table | None:
-        t = self._indirect(slot, what)
-        return _Table(self.buf, t, what) if t else None
+    def offset_target(self, field: str, what: str) -> int:
+        """Absolute position an offset field points to (0 when absent)."""
+        return self._indirect(self.fields[field][0], what)
 
-    def vector(self, slot: int, elem_size: int, what: str) -> tuple[int, int] | None:
+    def table(self, field: str, what: str) -> _Table | None:
+        slot, kind, _ = self.fields[field]
+        assert kind.startswith("table:"), kind
+        t = self._indirect(slot, what)
+        return _Table(self.buf, t, what, kind[6:]) if t else None
+
+    def _vector(self, slot: int, elem_size: int, what: str) -> tuple[int, int] | None:
         """(position of first element, length) or None when absent."""
         v = self._indirect(slot, what)
         if not v:
@@ -152,11 +166,12 @@ class _Table:
         self.buf._check(v + 4, n * elem_size, what)
         return v + 4, n
 
-    def ints(
-        self, slot: int, what: str, fmt: str = "i", limit: int = MAX_INT_VECTOR
-    ) -> list[int] | None:
-        size = struct.calcsize("<" + fmt)
-        vec = self.vector(slot, size, what)
+    def numbers(self, field: str, what: str, limit: int = MAX_INT_VECTOR) -> list[Any] | None:
+        """A vector of scalars (ints or floats, as the schema types it), or None when absent."""
+        slot, kind, _ = self.fields[field]
+        assert kind.startswith("[") and kind[1:-1] in _SCALAR, kind
+        fmt = _SCALAR[kind[1:-1]]
+        vec = self._vector(slot, struct.calcsize("<" + fmt), what)
         if vec is None:
             return None
         start, n = vec
@@ -164,24 +179,19 @@ class _Table:
             raise _Malformed(f"{what}: {n} entries is more than {limit}")
         return list(struct.unpack_from(f"<{n}{fmt}", self.buf.data, start))
 
-    def floats(self, slot: int, what: str, limit: int = MAX_INT_VECTOR) -> list[float] | None:
-        vec = self.vector(slot, 4, what)
-        if vec is None:
-            return None
-        start, n = vec
-        if n > limit:
-            raise _Malformed(f"{what}: {n} entries is more than {limit}")
-        return list(struct.unpack_from(f"<{n}f", self.buf.data, start))
-
-    def string(self, slot: int, what: str) -> str | None:
-        vec = self.vector(slot, 1, what)
+    def string(self, field: str, what: str) -> str | None:
+        slot, kind, _ = self.fields[field]
+        assert kind == "str", kind
+        vec = self._vector(slot, 1, what)
         if vec is None:
             return None
         start, n = vec
         return self.buf.data[start : start + n].decode("utf-8", errors="replace")
 
-    def tables(self, slot: int, what: str, limit: int) -> list[_Table]:
-        vec = self.vector(slot, 4, what)
+    def tables(self, field: str, what: str, limit: int) -> list[_Table]:
+        slot, kind, _ = self.fields[field]
+        assert kind.startswith("[table:"), kind
+        vec = self._vector(slot, 4, what)
         if vec is None:
             return []
         start, n = vec
@@ -190,44 +200,36 @@ class _Table:
         out = []
         for i in range(n):
             p = start + 4 * i
-            out.append(_Table(self.buf, p + self.buf.u32(p), f"{what}[{i}]"))
+            out.append(_Table(self.buf, p + self.buf.u32(p), f"{what}[{i}]", kind[7:-1]))
         return out
 
-    def bytes_vector(self, slot: int, what: str) -> tuple[int, int] | None:
-        return self.vector(slot, 1, what)
+    def bytes_vector(self, field: str, what: str) -> tuple[int, int] | None:
+        """(start, length) of a [u8] field, or None when absent."""
+        slot, kind, _ = self.fields[field]
+        assert kind == "[u8]", kind
+        return self._vector(slot, 1, what)
 
 
 def _read_options(op_t: _Table, what: str, where: str) -> tuple[str, dict[str, Any]]:
-    type_idx = op_t.scalar(3, "u8", 0)
+    type_idx = op_t.get("builtin_options_type")
     name = schema.BUILTIN_OPTIONS.get(type_idx, f"<unknown options type {type_idx}>")
-    spec = schema.OPTION_TABLES.get(name)
+    spec = schema.FIELDS.get(name)
     if type_idx == 0 or spec is None:
         return name, {}
-    t = op_t.table(4, f"{what} {name}")
+    t = op_t._indirect(op_t.spec("builtin_options")[0], f"{what} {name}")
+    table = _Table(op_t.buf, t, what, name) if t else None
     values: dict[str, Any] = {}
-    for slot, (fname, kind, default) in enumerate(spec):
-        if t is None:
-            values[fname] = default
-            continue
-        if kind == "padding":
-            v = t.scalar(slot, "i8", 0)
-            if v not in schema.PADDING:
-                raise _Malformed(f"{what} {name}.{fname} = {v} is not a padding")
-            values[fname] = schema.PADDING[v]
-        elif kind == "activation":
-            v = t.scalar(slot, "i8", 0)
-            if v not in schema.ACTIVATIONS:
-                raise _Malformed(f"{what} {name}.{fname} = {v} is not an activation")
-            values[fname] = schema.ACTIVATIONS[v]
-        elif kind == "[i32]":
-            values[fname] = t.ints(slot, f"{what} {name}.{fname}")
-        else:
-            v = t.scalar(slot, kind, default)
-            if kind == "f32" and not math.isfinite(v):
+    for fname, (_slot, kind, default) in spec.items():
+        if kind in _ENUMS or kind in _SCALAR:
+            v = default if table is None else table.get(fname)
+            if kind in ("f32", "f64") and not math.isfinite(v):
                 raise InputError(
                     f"{name}.{fname} is {v!r}; it must be a finite number", file=where, field=what
                 )
             values[fname] = v
+        elif kind == "[i32]":
+            values[fname] = None if table is None else table.numbers(fname, f"{what} {name}.{fname}")
+        # other kinds (strings, tables, other vectors) are not used by any lowering
     return name, values
 
 
@@ -273,8 +275,8 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
             field="file_identifier",
         )
     buf = _Buf(data)
-    root = _Table(buf, buf.u32(0, "root offset"), "model")
-    version = root.scalar(0, "u32", 0)
+    root = _Table(buf, buf.u32(0, "root offset"), "model", "Model")
+    version = root.get("version")
     if version != 3:
         raise InputError(
             f"schema version {version} is not supported (expected 3)", file=where, field="version"
@@ -282,13 +284,13 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
 
     # Operator codes.
     opcodes: list[tuple[str, int]] = []
-    for i, oc in enumerate(root.tables(1, "operator_codes", MAX_OPS)):
-        dep = oc.scalar(0, "i8", 0)
-        custom = oc.string(1, f"operator_codes[{i}].custom_code")
-        ver = oc.scalar(2, "i32", 1)
-        code = oc.scalar(3, "i32", 0)
+    for i, oc in enumerate(root.tables("operator_codes", "operator_codes", MAX_OPS)):
+        dep = oc.get("deprecated_builtin_code")
+        custom = oc.string("custom_code", f"operator_codes[{i}].custom_code")
+        ver = oc.get("version")
+        code = oc.get("builtin_code")
         code = max(code, dep)  # TFLite's GetBuiltinCode: the larger of the two fields
-        if code == 32 and custom is not None:  # CUSTOM
+        if schema.BUILTIN_OPERATORS.get(code) == "CUSTOM" and custom is not None:
             name = f"CUSTOM:{custom}"
         else:
             name = schema.BUILTIN_OPERATORS.get(code, f"<unknown builtin {code}>")
@@ -296,10 +298,10 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
 
     # Buffers: keep (start, length) into the file; data may also live after the flatbuffer.
     buffers: list[tuple[int, int] | None] = []
-    for i, b in enumerate(root.tables(4, "buffers", 10 * MAX_TENSORS)):
-        vec = b.bytes_vector(0, f"buffers[{i}].data")
-        off = b.scalar(1, "u64", 0)
-        size = b.scalar(2, "u64", 0)
+    for i, b in enumerate(root.tables("buffers", "buffers", 10 * MAX_TENSORS)):
+        vec = b.bytes_vector("data", f"buffers[{i}].data")
+        off = b.get("offset")
+        size = b.get("size")
         if vec is not None and vec[1] > 0:
             buffers.append(vec)
         elif off > 1:
@@ -309,7 +311,7 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
         else:
             buffers.append(None)
 
-    subgraphs = root.tables(2, "subgraphs", 1000)
+    subgraphs = root.tables("subgraphs", "subgraphs", 1000)
     if len(subgraphs) != 1:
         raise InputError(
             f"has {len(subgraphs)} subgraphs; tinyfw compiles single-subgraph models "
@@ -319,7 +321,7 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
         )
     sg = subgraphs[0]
     tensors: list[Tensor] = []
-    tensor_tables = sg.tables(0, "subgraph 0 tensors", MAX_TENSORS)
+    tensor_tables = sg.tables("tensors", "subgraph 0 tensors", MAX_TENSORS)
     for ti, t in enumerate(tensor_tables):
         tensors.append(_read_tensor(t, ti, buffers, data, where))
 
@@ -335,14 +337,14 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
         return i
 
     inputs = tuple(
-        check_index(i, "subgraph 0 inputs") for i in (sg.ints(1, "subgraph inputs") or [])
+        check_index(i, "subgraph 0 inputs") for i in (sg.numbers("inputs", "subgraph inputs") or [])
     )
     outputs = tuple(
-        check_index(i, "subgraph 0 outputs") for i in (sg.ints(2, "subgraph outputs") or [])
+        check_index(i, "subgraph 0 outputs") for i in (sg.numbers("outputs", "subgraph outputs") or [])
     )
     ops: list[Op] = []
-    for oi, ot in enumerate(sg.tables(3, "subgraph 0 operators", MAX_OPS)):
-        idx = ot.scalar(0, "u32", 0)
+    for oi, ot in enumerate(sg.tables("operators", "subgraph 0 operators", MAX_OPS)):
+        idx = ot.get("opcode_index")
         if idx >= len(opcodes):
             raise InputError(
                 f"opcode_index {idx} is out of range ({len(opcodes)} operator codes)",
@@ -353,13 +355,13 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
         what = f"op {oi} {name}"
         op_in = tuple(
             check_index(i, f"{what} input", allow_optional=True)
-            for i in (ot.ints(1, f"{what} inputs") or [])
+            for i in (ot.numbers("inputs", f"{what} inputs") or [])
         )
-        op_out = tuple(check_index(i, f"{what} output") for i in (ot.ints(2, f"{what} outputs") or []))
+        op_out = tuple(check_index(i, f"{what} output") for i in (ot.numbers("outputs", f"{what} outputs") or []))
         opt_name, options = _read_options(ot, what, where)
         ops.append(Op(oi, name, ver, op_in, op_out, options, opt_name))
 
-    description = root.string(3, "description") or ""
+    description = root.string("description", "description") or ""
     return Graph(
         tensors=tensors,
         ops=ops,
@@ -376,10 +378,10 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
 def _read_tensor(
     t: _Table, ti: int, buffers: list[tuple[int, int] | None], data: bytes, where: str
 ) -> Tensor:
-    shape = t.ints(0, f"tensor {ti} shape") or []
-    type_code = t.scalar(1, "i8", 0)
-    buf_idx = t.scalar(2, "u32", 0)
-    name = t.string(3, f"tensor {ti} name") or f"t{ti}"
+    shape = t.numbers("shape", f"tensor {ti} shape") or []
+    type_code = t.get("type")
+    buf_idx = t.get("buffer")
+    name = t.string("name", f"tensor {ti} name") or f"t{ti}"
     label = f"tensor {ti} '{name}'"
     if type_code not in schema.TENSOR_TYPES:
         raise InputError(f"unknown tensor type {type_code}", file=where, field=label)
@@ -393,7 +395,7 @@ def _read_tensor(
             file=where,
             field=label,
         )
-    sig = t.ints(7, f"{label} shape_signature")
+    sig = t.numbers("shape_signature", f"{label} shape_signature")
     if sig is not None and any(d < 0 for d in sig):
         raise InputError(
             f"has a dynamic shape (shape_signature {sig}); give the model a fixed batch of 1 "
@@ -412,11 +414,11 @@ def _read_tensor(
         )
 
     quant = None
-    q = t.table(4, f"{label} quantization")
+    q = t.table("quantization", f"{label} quantization")
     if q is not None:
-        scales = q.floats(2, f"{label} quantization.scale")
-        zps = q.ints(3, f"{label} quantization.zero_point", fmt="q")
-        axis = q.scalar(6, "i32", 0)
+        scales = q.numbers("scale", f"{label} quantization.scale")
+        zps = q.numbers("zero_point", f"{label} quantization.zero_point")
+        axis = q.get("quantized_dimension")
         if scales:
             if zps is None or len(zps) != len(scales):
                 raise InputError(
@@ -482,5 +484,5 @@ def _read_tensor(
         itemsize=itemsize,
         quant=quant,
         data=const,
-        is_variable=t.scalar(5, "bool", False),
+        is_variable=t.get("is_variable"),
     )

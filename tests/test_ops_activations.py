@@ -9,8 +9,7 @@ from opcases import harness
 
 @pytest.mark.parametrize(
     "pack",
-    harness.pack_params("softmax", "logistic", "tanh", "relu", "relu6", "leaky_relu",
-                        "hard_swish"),
+    harness.family_params("activations"),
     ids=harness.param_id,
 )
 def test_activation_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):

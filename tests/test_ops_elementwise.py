@@ -7,6 +7,6 @@ import pytest
 from opcases import harness
 
 
-@pytest.mark.parametrize("pack", harness.pack_params("add", "sub", "mul"), ids=harness.param_id)
+@pytest.mark.parametrize("pack", harness.family_params("elementwise"), ids=harness.param_id)
 def test_elementwise_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):
     harness.assert_bit_exact(harness.run_on_host(harness.load(pack), tmp_path))

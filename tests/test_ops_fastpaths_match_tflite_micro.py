@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -175,11 +176,11 @@ def case_max_pool_fused(rng: np.random.Generator) -> Case:
 
 PER_TENSOR_DENSE = (("_experimental_disable_per_channel_quantization_for_dense_layers", True),)
 SPECS = [
-    PackSpec("fast_conv1d", ("CONV_2D",), case_conv1d, CASES),
-    PackSpec("fast_conv2d_wide", ("CONV_2D",), case_conv2d_wide, CASES),
-    PackSpec("fast_dense_rows", ("FULLY_CONNECTED",), case_dense_rows, CASES, PER_TENSOR_DENSE),
-    PackSpec("fast_mean_large", ("MEAN",), case_mean_large, 8),
-    PackSpec("fast_max_pool_fused", ("MAX_POOL_2D",), case_max_pool_fused, CASES),
+    PackSpec("fast_conv1d", "fastpaths", ("CONV_2D",), case_conv1d, CASES),
+    PackSpec("fast_conv2d_wide", "fastpaths", ("CONV_2D",), case_conv2d_wide, CASES),
+    PackSpec("fast_dense_rows", "fastpaths", ("FULLY_CONNECTED",), case_dense_rows, CASES, PER_TENSOR_DENSE),
+    PackSpec("fast_mean_large", "fastpaths", ("MEAN",), case_mean_large, 8),
+    PackSpec("fast_max_pool_fused", "fastpaths", ("MAX_POOL_2D",), case_max_pool_fused, CASES),
 ]
 SPECS_BY_NAME = {s.name: s for s in SPECS}
 
@@ -311,3 +312,19 @@ def test_fast_path_cases_match_tflite_micro_on_the_host(name, packs, tmp_path):
 @pytest.mark.parametrize("name", [s.name for s in SPECS])
 def test_fast_path_cases_match_tflite_micro_on_the_target(name, board, packs, board_dirs):
     harness.assert_bit_exact(harness.run_on_target(packs[name], board, board_dirs[board]))
+
+
+def test_with_tfw_no_dsp_the_m4_takes_the_plain_c_path_and_stays_bit_exact(packs,
+                                                                          tmp_path_factory):
+    """-DTFW_NO_DSP on the Cortex-M4F (mps2_an386): every fast-path case still matches TFLite
+    Micro, and the conv kernel holds no DSP instruction (SMLAD, SXTB16)."""
+    work = tmp_path_factory.mktemp("fast-nodsp")
+    elfs = {}
+    for spec in SPECS:
+        run = harness.run_on_target(packs[spec.name], "mps2_an386", work, cflags="-DTFW_NO_DSP")
+        harness.assert_bit_exact(run)
+        elfs[spec.name] = run.elf
+        conv = harness.disassembly(run.elf, "tfw_conv2d_s8") if spec.name == "fast_conv1d" else ""
+        for insn in ("smlad", "sxtb16"):
+            assert not re.search(rf"\s{insn}\s", conv), f"{insn} in the TFW_NO_DSP conv"
+    assert "fast_conv1d" in elfs

@@ -7,8 +7,7 @@ import pytest
 from opcases import harness
 
 
-@pytest.mark.parametrize("pack", harness.pack_params("fully_connected",
-                                                     "fully_connected_per_tensor"),
+@pytest.mark.parametrize("pack", harness.family_params("fully_connected"),
                          ids=harness.param_id)
 def test_fully_connected_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):
     harness.assert_bit_exact(harness.run_on_host(harness.load(pack), tmp_path))

@@ -13,7 +13,7 @@ from tinyfw.paths import ROOT
 from tinyfw.sim import verify as V
 
 
-@pytest.mark.parametrize("pack", harness.pack_params("quantize", "float_boundary"),
+@pytest.mark.parametrize("pack", harness.family_params("quantize"),
                          ids=harness.param_id)
 def test_quantize_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):
     harness.assert_bit_exact(harness.run_on_host(harness.load(pack), tmp_path))

@@ -14,7 +14,7 @@ from tinyfw.errors import InputError
 from tinyfw.paths import ROOT
 
 EXPECTED = {
-    "unsupported_op": ["op 2 MAXIMUM", "is not supported by tinyfw", "replace it"],
+    "unsupported_op": ["op 1 ABS", "is not supported by tinyfw", "replace it"],
     "float": ["op 0 FULLY_CONNECTED", "float model",
               "re-convert with full int8: representative_dataset + TFLITE_BUILTINS_INT8"],
     "hybrid": ["op 0 FULLY_CONNECTED", "hybrid", "int8 weights",

@@ -9,8 +9,7 @@ from opcases import harness
 
 @pytest.mark.parametrize(
     "pack",
-    harness.pack_params("concatenation", "pad", "reshape", "expand_dims", "squeeze",
-                        "strided_slice", "transpose"),
+    harness.family_params("shape"),
     ids=harness.param_id,
 )
 def test_data_movement_cases_match_tflite_micro_on_every_output_byte(pack, tmp_path):

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
+from opcases import harness
 
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs
@@ -87,17 +86,9 @@ def builds(code, tmp_path_factory):
             for board in ("mps2_an386", "lm3s6965evb")}
 
 
-def _disassembly(elf: Path, function: str) -> str:
-    out = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True,
-                         text=True, check=True).stdout
-    m = re.search(rf"^[0-9a-f]+ <{function}>:\n(.*?)\n\n", out, re.DOTALL | re.MULTILINE)
-    assert m, f"{function} is not in {elf}"
-    return m.group(1)
-
-
 def test_the_m4_build_uses_the_dsp_instructions_and_the_m3_build_does_not(builds):
-    m4 = _disassembly(builds["mps2_an386"], "tfw_conv2d_s8")
-    m3 = _disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8")
+    m4 = harness.disassembly(builds["mps2_an386"], "tfw_conv2d_s8")
+    m3 = harness.disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8")
     for insn in ("smlad", "sxtb16"):
         assert re.search(rf"\s{insn}\s", m4), f"no {insn} in the Cortex-M4F conv"
         assert not re.search(rf"\s{insn}\s", m3), f"{insn} in the Cortex-M3 conv"

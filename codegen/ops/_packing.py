@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinyfw.codegen.qmath import wrap_int32
+
 
 def round_up4(k: int) -> int:
     return (k + 3) // 4 * 4
@@ -34,12 +36,6 @@ def pack_row_pairs(rows: np.ndarray, groups: int = 1) -> np.ndarray:
     return np.concatenate(out).astype(np.int8)
 
 
-def wrap_int32(values: np.ndarray) -> np.ndarray:
-    """Two's-complement wrap of int64 values into int32 (what int32 sums do on the target)."""
-    v = np.asarray(values, dtype=np.int64)
-    return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
-
-
 def fold_bias(bias: np.ndarray | None, rows: np.ndarray, input_offset: int,
               extra: int = 0) -> np.ndarray:
     """bias[r] + input_offset * sum(rows[r]) + extra, wrapped to int32 (bias may be None)."""
@@ -52,7 +48,7 @@ def fold_bias(bias: np.ndarray | None, rows: np.ndarray, input_offset: int,
 def conv_patches_in_place(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
                           output_hw: tuple[int, int], stride: tuple[int, int],
                           dilation: tuple[int, int], pad: tuple[int, int]) -> bool:
-    """True when tfw_conv2d_s8 reads every output pixel's patch in place (its conv_patch rule:
+    """True when tfw_conv2d_s8 reads every output pixel's patch in place (its conv_in_place rule:
     groups 1, kh 1, kw 1 or dilation_w 1, the window inside the input and K4 bytes readable
     before the input ends), so it needs no scratch."""
     n, ih, iw, ic = input_shape
@@ -72,3 +68,13 @@ def conv_patches_in_place(input_shape: tuple[int, int, int, int], kernel: tuple[
                 if ((b * ih + y) * iw + x) * ic + k4 > total:
                     return False
     return True
+
+
+def conv_scratch_bytes(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
+                       output_hw: tuple[int, int], stride: tuple[int, int],
+                       dilation: tuple[int, int], pad: tuple[int, int]) -> int:
+    """tfw_conv2d_s8_scratch_bytes: 0 when every patch is read in place, else 2 * K4 (two
+    gathered patches). tests/test_ops_conv.py checks it against the C function."""
+    if conv_patches_in_place(input_shape, kernel, output_hw, stride, dilation, pad):
+        return 0
+    return 2 * round_up4(kernel[0] * kernel[1] * kernel[2])

@@ -12,10 +12,6 @@ from tinyfw.codegen.ir import Op, Tensor
 from tinyfw.codegen.lowering import Arg, ConstArray, LowerContext, int8_unary_operands
 
 
-def f32(x: float) -> np.float32:
-    return np.float32(x)
-
-
 def f32_div(a: float, b: float) -> float:
     """a / b in float32 (C++ float / float), widened to double afterwards."""
     return float(np.float32(a) / np.float32(b))
@@ -36,7 +32,7 @@ def row_major_strides(shape: tuple[int, ...] | list[int]) -> list[int]:
 def same_quant_tflm(a: Tensor, b: Tensor) -> bool:
     """TFLM pooling's check: |float32 scale difference| <= 1e-6 and equal zero points."""
     assert a.quant is not None and b.quant is not None
-    diff = abs(float(f32(a.scale) - f32(b.scale)))
+    diff = abs(float(qmath.f32(a.scale) - qmath.f32(b.scale)))
     return diff <= 1.0e-6 and a.zero_point == b.zero_point
 
 

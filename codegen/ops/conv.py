@@ -22,10 +22,9 @@ from tinyfw.codegen.lowering import (
     weighted_operands,
 )
 from tinyfw.codegen.ops._packing import (
-    conv_patches_in_place,
+    conv_scratch_bytes,
     fold_bias,
     pack_row_pairs,
-    round_up4,
 )
 from tinyfw.codegen.ops._util import check_shifts
 
@@ -69,9 +68,8 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
     m_arr, m_ref = ctx.const(op, "mult", "int32_t", mult)
     s_arr, s_ref = ctx.const(op, "shift", "int32_t", shift)
     consts = [filt, bias, m_arr, s_arr]
-    in_place = conv_patches_in_place(x.shape, (kh, kw, kc), (oh, ow), (sh, sw), (dh, dw),
-                                     (pad_h, pad_w))
-    scratch = 0 if in_place else 2 * round_up4(kh * kw * kc)
+    scratch = conv_scratch_bytes(x.shape, (kh, kw, kc), (oh, ow), (sh, sw), (dh, dw),
+                                 (pad_h, pad_w))
     args = [
         Arg("tensor", tensor=x.index, const=True),
         Arg("const", "int8_t", name=filt.name),
@@ -106,7 +104,7 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
         scratch_bytes=scratch,
         macs=n * oh * ow * oc * kh * kw * kc,
         note=f"{kh}x{kw} stride {sh}x{sw} dil {dh}x{dw} {pad} {act} groups {groups}"
-        f"{'' if in_place else ', patches gathered'}",
+        f"{'' if not scratch else ', patches gathered'}",
     )
 
 

@@ -1,5 +1,5 @@
-"""ADD, SUB, MUL (int8, NumPy broadcasting, fused activation) -> tfw_add_s8 / tfw_sub_s8 /
-tfw_mul_s8. Multipliers follow TFLM's Prepare exactly: ADD computes its scale ratios in double,
+"""ADD, SUB, MUL (int8, NumPy broadcasting, fused activation) -> tfw_add_s8 / tfw_sub_s8 (both in
+tfw_add_s8.c) / tfw_mul_s8. Multipliers follow TFLM's Prepare exactly: ADD computes its scale ratios in double,
 SUB in float32 (sub_common.cc), MUL in double."""
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def _add_sub(op: Op, ctx: LowerContext, kind: str) -> Lowered:
     return Lowered(
         op=op,
         kernel=f"tfw_{kind}_s8",
-        header=f"tfw_{kind}_s8.h",
-        params_type=f"tfw_{kind}_params",
+        header="tfw_add_s8.h",  # ADD and SUB share one kernel file and params struct
+        params_type="tfw_add_params",
         params=params,
         args=args,
         consts=consts,

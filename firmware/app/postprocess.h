@@ -14,6 +14,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_POST_ARGMAX 0
 #define TFW_POST_VOTE 1
 #define TFW_POST_THRESHOLD 2
@@ -50,5 +54,9 @@ int32_t tfw_post_init(const tfw_post_params *p, tfw_post_state *s);
 /* Feed one window: its argmax `cls` and its n_classes int8 outputs. Returns the activity. */
 int32_t tfw_post_update(const tfw_post_params *p, tfw_post_state *s, int32_t cls,
                         const int8_t *outputs);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_POSTPROCESS_H */

@@ -16,6 +16,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_PREPROCESS_PRE_SHIFT 15
 
 typedef struct {
@@ -30,5 +34,9 @@ typedef struct {
 /* raw: length * channels int16 counts, frame-major ([t][c]), contiguous.
  * out: length * channels int8 values in the model input layout ([1][length][channels]). */
 void tfw_preprocess(const int16_t *raw, int8_t *out, const tfw_preprocess_params *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_PREPROCESS_H */

@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int16_t *data;      /* capacity * channels samples */
     uint32_t capacity;  /* frames, >= 1 */
@@ -36,5 +40,9 @@ int32_t tfw_ringbuf_copy(const tfw_ringbuf *r, uint32_t start, uint32_t n, int16
 
 /* Marks frames below `index` as consumed (they may be overwritten without counting). */
 void tfw_ringbuf_consume(tfw_ringbuf *r, uint32_t index);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_RINGBUF_H */

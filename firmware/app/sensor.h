@@ -18,6 +18,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Preloaded trace blob (tinyfw.sim.preload writes it), all fields little-endian:
  *   offset  0  u32  magic     TFW_TRACE_MAGIC ("TFWT" in memory order)
@@ -43,5 +47,9 @@ int32_t sensor_read(int16_t *frames, int32_t max_frames, int32_t channels);
 
 /* The most frames one sensor_read can deliver at once (the sensor FIFO / burst size). */
 int32_t sensor_burst_frames(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_SENSOR_H */

@@ -8,6 +8,14 @@
 
 #include "tfw_max_pool2d_s8.h" /* tfw_pool2d_params */
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void tfw_avg_pool2d_s8(const tfw_pool2d_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_AVG_POOL2D_S8_H */

@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_BCAST_MAX_RANK 6
 
 typedef struct {
@@ -35,5 +39,9 @@ static inline void tfw_bcast_next(const tfw_broadcast *b, int32_t idx[TFW_BCAST_
         idx[d] = 0;
     }
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_BROADCAST_H */

@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_CONCAT_MAX_INPUTS 8
 
 typedef struct {
@@ -23,5 +27,9 @@ void tfw_concatenation_s8(const tfw_concatenation_params *p, const int8_t *in0,
                           const int8_t *in1, const int8_t *in2, const int8_t *in3,
                           const int8_t *in4, const int8_t *in5, const int8_t *in6,
                           const int8_t *in7, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_CONCATENATION_S8_H */

@@ -1,6 +1,8 @@
 /* CONV_2D int8: see tfw_conv2d_s8.h. */
 #include "tfw_conv2d_s8.h"
 
+#include "tfw_compiler.h"
+
 #include <string.h>
 
 #include "tfw_dot_s8.h"
@@ -31,7 +33,7 @@ static inline void conv_next_pixel(const tfw_conv2d_params *p, conv_pixel *px)
 
 /* im2col of one patch into buf: taps in (ky, kx, c) order, a padded tap is the input zero
  * point, the K4 tail zeros. */
-static __attribute__((noinline)) const int8_t *conv_gather(const tfw_conv2d_params *p,
+static TFW_NOINLINE const int8_t *conv_gather(const tfw_conv2d_params *p,
                                                            const int8_t *input,
                                                            const conv_pixel *px, int32_t group,
                                                            int32_t k4, int8_t *buf)
@@ -58,31 +60,67 @@ static __attribute__((noinline)) const int8_t *conv_gather(const tfw_conv2d_para
     return buf;
 }
 
-/* The K4 patch values of pixel px for `group`: in place when they are one contiguous run of the
- * input (`contiguous`: groups 1, kh 1, kw 1 or dilation_w 1) inside it with K4 bytes readable
- * before its end (`in_bytes`), else gathered into buf. codegen/ops/_packing.py
- * conv_patches_in_place mirrors this rule. */
+/* True when pixel px's K4 patch values are one contiguous run of the input read in place
+ * (`contiguous`: groups 1, kh 1, kw 1 or dilation_w 1): its window inside the input, with K4
+ * bytes readable before the input's end (`in_bytes`). The one definition of the scratch rule:
+ * tfw_conv2d_s8_scratch_bytes applies it to every pixel; codegen/ops/_packing.py
+ * conv_scratch_bytes is its Python twin, tied to it by tests/test_ops_conv.py. */
+static inline int32_t conv_in_place(const tfw_conv2d_params *p, int32_t contiguous,
+                                    int32_t in_bytes, int32_t k4, const conv_pixel *px)
+{
+    if (!contiguous || px->in_y0 < 0 || px->in_y0 >= p->input.h || px->in_x0 < 0 ||
+        px->in_x0 + p->filter.w > p->input.w) {
+        return 0;
+    }
+    const int32_t start = ((px->b * p->input.h + px->in_y0) * p->input.w + px->in_x0) * p->input.c;
+    return start + k4 <= in_bytes;
+}
+
+static inline int32_t conv_contiguous(const tfw_conv2d_params *p)
+{
+    return p->filter.c == p->input.c && p->filter.h == 1 &&
+           (p->filter.w == 1 || p->dilation_w == 1);
+}
+
+static inline int32_t conv_k4(const tfw_conv2d_params *p)
+{
+    return (p->filter.h * p->filter.w * p->filter.c + 3) & ~3;
+}
+
+/* The K4 patch values of pixel px for `group`: in place when conv_in_place, else gathered into
+ * buf (never NULL then: the scratch size said so). */
 static inline const int8_t *conv_patch(const tfw_conv2d_params *p, const int8_t *input,
                                        int32_t contiguous, int32_t in_bytes,
                                        const conv_pixel *px, int32_t group, int32_t k4,
                                        int8_t *buf)
 {
-    if (contiguous && px->in_y0 >= 0 && px->in_y0 < p->input.h && px->in_x0 >= 0 &&
-        px->in_x0 + p->filter.w <= p->input.w) {
-        const int32_t start =
-            ((px->b * p->input.h + px->in_y0) * p->input.w + px->in_x0) * p->input.c;
-        if (start + k4 <= in_bytes) {
-            return input + start;
-        }
+    if (conv_in_place(p, contiguous, in_bytes, k4, px)) {
+        return input + ((px->b * p->input.h + px->in_y0) * p->input.w + px->in_x0) * p->input.c;
     }
     return conv_gather(p, input, px, group, k4, buf);
+}
+
+int32_t tfw_conv2d_s8_scratch_bytes(const tfw_conv2d_params *p)
+{
+    const int32_t k4 = conv_k4(p);
+    const int32_t contiguous = conv_contiguous(p);
+    const int32_t in_bytes = p->input.n * p->input.h * p->input.w * p->input.c;
+    const int32_t pixels = p->output.n * p->output.h * p->output.w;
+    conv_pixel px = {0, 0, 0, -p->pad_h, -p->pad_w};
+    for (int32_t i = 0; i < pixels; ++i) {
+        if (!conv_in_place(p, contiguous, in_bytes, k4, &px)) {
+            return 2 * k4;
+        }
+        conv_next_pixel(p, &px);
+    }
+    return 0;
 }
 
 void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
                    const int32_t *bias, int8_t *scratch, int8_t *output)
 {
     const int32_t out_c = p->output.c;
-    const int32_t k4 = (p->filter.h * p->filter.w * p->filter.c + 3) & ~3;
+    const int32_t k4 = conv_k4(p);
     const int32_t groups = p->input.c / p->filter.c;
     const int32_t per_group = out_c / groups;
     const int32_t pixels = p->output.n * p->output.h * p->output.w;
@@ -91,13 +129,14 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
     const int32_t *const shift = p->requant.shift;
     const int32_t output_offset = p->output_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     const int32_t offset2 = tfw_dup16(output_offset);
     const int32_t act_min2 = tfw_dup16(act_min), act_max2 = tfw_dup16(act_max);
 #endif
 
-    const int32_t contiguous = p->filter.c == p->input.c && p->filter.h == 1 &&
-                               (p->filter.w == 1 || p->dilation_w == 1);
+    const int32_t contiguous = conv_contiguous(p);
+    /* No pointer arithmetic on a NULL scratch (every patch is then read in place). */
+    int8_t *const scratch1 = scratch != NULL ? scratch + k4 : NULL;
     const int32_t in_bytes = p->input.n * p->input.h * p->input.w * p->input.c;
     conv_pixel px0 = {0, 0, 0, -p->pad_h, -p->pad_w};
     for (int32_t pix0 = 0; pix0 < pixels; pix0 += 2) {
@@ -112,7 +151,7 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
         for (int32_t g = 0; g < groups; ++g) {
             const int8_t *x0 = conv_patch(p, input, contiguous, in_bytes, &px0, g, k4, scratch);
             const int8_t *x1 =
-                conv_patch(p, input, contiguous, in_bytes, &px1, g, k4, scratch + k4);
+                conv_patch(p, input, contiguous, in_bytes, &px1, g, k4, scratch1);
             const int32_t oc_end = (g + 1) * per_group;
             for (int32_t oc_a = g * per_group; oc_a < oc_end; oc_a += 2) {
                 /* An odd last filter of a group is packed paired with itself. */
@@ -124,7 +163,7 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
                 const int32_t m_b = multiplier[oc_b], s_b = shift[oc_b];
                 tfw_mbqm_pair(acc, m_a, s_a, m_b, s_b);
                 tfw_mbqm_pair(acc + 2, m_a, s_a, m_b, s_b);
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
                 if (oc_b != oc_a) {
                     tfw_store_s8x2(out0 + oc_a, acc[0], acc[1], offset2, act_min2, act_max2);
                     tfw_store_s8x2(out1 + oc_a, acc[2], acc[3], offset2, act_min2, act_max2);

@@ -23,6 +23,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     tfw_shape4 input;       /* n, h, w, c_in */
     tfw_shape4 filter;      /* c_out, kh, kw, c_in / groups (before packing) */
@@ -36,10 +40,18 @@ typedef struct {
     tfw_requant_pc requant;         /* [c_out] */
 } tfw_conv2d_params;
 
+/* Bytes of scratch tfw_conv2d_s8 needs for these params: 2 * K4, or 0 when every output
+ * pixel's patch is read in place (CMSIS-NN's arm_convolve_s8_get_buffer_size convention). The
+ * generator's twin, codegen/ops/_packing.py conv_scratch_bytes, is checked against it. */
+int32_t tfw_conv2d_s8_scratch_bytes(const tfw_conv2d_params *p);
+
 /* filter: pair-packed, 8-byte aligned; bias: [c_out] with the input offset folded in (never
- * NULL); scratch: 2 * K4 bytes, or NULL when every patch is read in place (the generator checks
- * every output pixel with the same rule: codegen/ops/_packing.py conv_patches_in_place). */
+ * NULL); scratch: tfw_conv2d_s8_scratch_bytes(p) bytes, or NULL when that is 0. */
 void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
                    const int32_t *bias, int8_t *scratch, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_CONV2D_S8_H */

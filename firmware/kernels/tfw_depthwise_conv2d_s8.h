@@ -9,6 +9,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     tfw_shape4 input;               /* n, h, w, c_in */
     tfw_shape4 filter;              /* 1, kh, kw, c_out */
@@ -25,5 +29,9 @@ typedef struct {
 
 void tfw_depthwise_conv2d_s8(const tfw_depthwise_conv2d_params *p, const int8_t *input,
                              const int8_t *filter, const int32_t *bias, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_DEPTHWISE_CONV2D_S8_H */

@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t size;       /* elements, >= 1 */
     int32_t scale_bits; /* IEEE-754 bits of the input scale (float32, > 0) */
@@ -17,5 +21,9 @@ typedef struct {
 } tfw_dequantize_params;
 
 void tfw_dequantize_s8_f32(const tfw_dequantize_params *p, const int8_t *input, float *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_DEQUANTIZE_S8_F32_H */

@@ -12,29 +12,35 @@
  * Sums are int32 and wrap (mod 2^32), as TFLite Micro's int32 accumulators do; the order of
  * integer additions does not change a wrapped sum, so any order is bit-exact.
  *
- * Two paths with the same results: Cortex-M4/M7/M33 (__ARM_FEATURE_DSP): SXTB16 splits a word
+ * Two paths with the same results: Cortex-M4/M7/M33 (TFW_HAS_DSP): SXTB16 splits a word
  * of 4 int8 into two pairs of int16 (values 0,2 and, rotated by 8 bits, 1,3) and SMLAD adds two
  * products per instruction; plain C everywhere else (the host tests, Cortex-M3).
  */
 #ifndef TFW_DOT_S8_H
 #define TFW_DOT_S8_H
 
+#include "tfw_compiler.h"
+
 #include <stdint.h>
 
 #include "tfw_simd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* acc[0] += x0 . a, acc[1] += x0 . b, acc[2] += x1 . a, acc[3] += x1 . b for the row pair
  * (a, b) at w (2 * k4 bytes); k4 > 0 is a multiple of 4. */
 static inline void tfw_dot_s8_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t k4,
                                   int32_t acc[4])
 {
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int8_t *const end = x0 + k4;
     do {
         /* w is 8-byte aligned (pairs of K4 rows in an aligned array): one LDRD */
         int32_t wab[2];
-        memcpy(wab, __builtin_assume_aligned(w, 8), sizeof wab);
+        memcpy(wab, TFW_ASSUME_ALIGNED(w, 8), sizeof wab);
         w += 8;
         const int32_t wa = wab[0], wb = wab[1];
         const int32_t wa_even = __sxtb16(wa), wa_odd = tfw_sxtb16_odd(wa);
@@ -89,7 +95,7 @@ static inline void tfw_dot_s8_2x2(const int8_t *x0, const int8_t *x1, const int8
 /* acc[0] += x . a, acc[1] += x . b for the row pair (a, b) at w (2 * k4 bytes). */
 static inline void tfw_dot_s8_1x2(const int8_t *x, const int8_t *w, int32_t k4, int32_t acc[2])
 {
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     int32_t a0 = acc[0], a1 = acc[1];
     const int8_t *const end = x + k4;
     do {
@@ -115,5 +121,9 @@ static inline void tfw_dot_s8_1x2(const int8_t *x, const int8_t *w, int32_t k4, 
     acc[1] = (int32_t)((uint32_t)acc[1] + a1);
 #endif
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_DOT_S8_H */

@@ -8,9 +8,15 @@
 #ifndef TFW_FIXEDPOINT_H
 #define TFW_FIXEDPOINT_H
 
+#include "tfw_compiler.h"
+
 #include <stdint.h>
 
 #include "tfw_qmath.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 static inline int32_t tfw_fp_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 static inline int32_t tfw_fp_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
@@ -134,7 +140,7 @@ static inline int32_t tfw_fp_one_minus_x_over_one_plus_x(int32_t a)
  * of bits over unit. */
 static inline int32_t tfw_fp_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *num_bits_over_unit)
 {
-    const int32_t headroom_plus_one = (int32_t)__builtin_clz((uint32_t)x);
+    const int32_t headroom_plus_one = (int32_t)TFW_CLZ((uint32_t)x);
     *num_bits_over_unit = x_integer_digits - headroom_plus_one;
     const int32_t shifted_sum_minus_one =
         (int32_t)(((uint32_t)x << headroom_plus_one) - (1u << 31));
@@ -166,5 +172,9 @@ static inline int32_t tfw_fp_tanh(int32_t a, int32_t integer_bits)
         tfw_fp_one_minus_x_over_one_plus_x(tfw_fp_exp_on_negative_values(n, integer_bits + 1));
     return a < 0 ? tfw_fp_neg(t) : t;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_FIXEDPOINT_H */

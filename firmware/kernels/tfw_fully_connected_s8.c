@@ -1,6 +1,8 @@
 /* FULLY_CONNECTED int8: see tfw_fully_connected_s8.h. */
 #include "tfw_fully_connected_s8.h"
 
+#include "tfw_compiler.h"
+
 #include <string.h>
 
 #include "tfw_dot_s8.h"
@@ -37,7 +39,7 @@ static uint32_t fc_row_offset(const tfw_fully_connected_params *p, const int8_t 
 typedef struct {
     const int32_t *multiplier, *shift;
     int32_t offset, act_min, act_max;
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     int32_t offset2, act_min2, act_max2; /* the same in both 16-bit lanes */
 #endif
 } fc_out;
@@ -47,7 +49,7 @@ static inline void fc_store(const fc_out *o, int8_t *out, int32_t acc[2], int32_
                             int32_t oc_b)
 {
     tfw_mbqm_pair(acc, o->multiplier[oc_a], o->shift[oc_a], o->multiplier[oc_b], o->shift[oc_b]);
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     if (oc_b != oc_a) {
         tfw_store_s8x2(out + oc_a, acc[0], acc[1], o->offset2, o->act_min2, o->act_max2);
         return;
@@ -65,7 +67,7 @@ void tfw_fully_connected_s8(const tfw_fully_connected_params *p, const int8_t *i
     const int32_t k4 = (p->accum_depth + 3) & ~3;
     const fc_out o = {
         p->requant.multiplier, p->requant.shift, p->output_offset, p->act_min, p->act_max,
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
         tfw_dup16(p->output_offset), tfw_dup16(p->act_min), tfw_dup16(p->act_max),
 #endif
     };

@@ -17,6 +17,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t batches;       /* >= 1 */
     int32_t accum_depth;   /* >= 1 */
@@ -33,5 +37,9 @@ typedef struct {
 void tfw_fully_connected_s8(const tfw_fully_connected_params *p, const int8_t *input,
                             const int8_t *weights, const int32_t *bias, int8_t *scratch,
                             int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_FULLY_CONNECTED_S8_H */

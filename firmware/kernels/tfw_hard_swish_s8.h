@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t size;                       /* elements, >= 1 */
     int32_t input_zero_point;           /* [-128, 127] */
@@ -21,5 +25,9 @@ typedef struct {
 } tfw_hard_swish_params;
 
 void tfw_hard_swish_s8(const tfw_hard_swish_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_HARD_SWISH_S8_H */

@@ -1,6 +1,8 @@
 /* MAX_POOL_2D int8: see tfw_max_pool2d_s8.h. */
 #include "tfw_max_pool2d_s8.h"
 
+#include "tfw_compiler.h"
+
 #include "tfw_qmath.h"
 #include "tfw_simd.h"
 
@@ -11,7 +13,7 @@ static inline void pool_window(const tfw_pool2d_params *p, const int8_t *win, in
                                int32_t tw, int32_t row, int32_t depth, int8_t *out)
 {
     int32_t c = 0;
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
     /* 4 channels per word: SSUB8 sets a GE flag per byte where a >= b, SEL picks per byte. */
     const int32_t act_min4 = (int32_t)(0x01010101u * (uint8_t)p->act_min);
     const int32_t act_max4 = (int32_t)(0x01010101u * (uint8_t)p->act_max);

@@ -6,6 +6,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     tfw_shape4 input;
     tfw_shape4 output;
@@ -16,5 +20,9 @@ typedef struct {
 } tfw_pool2d_params;
 
 void tfw_max_pool2d_s8(const tfw_pool2d_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_MAX_POOL2D_S8_H */

@@ -1,6 +1,8 @@
 /* MEAN int8: see tfw_mean_s8.h. */
 #include "tfw_mean_s8.h"
 
+#include "tfw_compiler.h"
+
 #include "tfw_qmath.h"
 #include "tfw_simd.h"
 
@@ -51,7 +53,7 @@ void tfw_mean_contiguous_s8(const tfw_mean_contiguous_params *p, const int8_t *i
         const int8_t *in = input + o * reduce * inner;
         int8_t *out = output + o * inner;
         int32_t i = 0;
-#if defined(__ARM_FEATURE_DSP)
+#if TFW_HAS_DSP
         /* 4 channels at a time in 16-bit lanes: SXTAB16 adds bytes 0 and 2 (1 and 3 rotated)
          * of a word to two int16 lanes; 256 values of [-128, 127] cannot overflow a lane. */
         for (; i + 4 <= inner; i += 4) {

@@ -11,6 +11,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_MEAN_MAX_RANK 6
 
 typedef struct {
@@ -43,5 +47,9 @@ typedef struct {
 
 void tfw_mean_contiguous_s8(const tfw_mean_contiguous_params *p, const int8_t *input,
                             int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_MEAN_S8_H */

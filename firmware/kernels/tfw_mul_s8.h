@@ -9,6 +9,10 @@
 
 #include "tfw_broadcast.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     tfw_broadcast bcast;
     int32_t input1_offset, input2_offset; /* -zero point, [-127, 128] */
@@ -19,5 +23,9 @@ typedef struct {
 } tfw_mul_params;
 
 void tfw_mul_s8(const tfw_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_MUL_S8_H */

@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_PAD_MAX_RANK 6
 
 typedef struct {
@@ -20,5 +24,9 @@ typedef struct {
 } tfw_pad_params;
 
 void tfw_pad_s8(const tfw_pad_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_PAD_S8_H */

@@ -18,8 +18,14 @@
 
 #include <stdint.h>
 
-#if defined(__ARM_FEATURE_SAT)
+#include "tfw_compiler.h"
+
+#if TFW_HAS_SAT
 #include <arm_acle.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
 #endif
 
 static inline int32_t tfw_srdhm(int32_t a, int32_t b)
@@ -65,7 +71,7 @@ static inline int32_t tfw_mbqm(int32_t x, int32_t multiplier, int32_t shift)
     }
     /* p = x * multiplier + (x < 0 ? -2^30 : 2^30); q = floor(p / 2^31). */
     const int32_t round_lo = (int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u);
-#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#if TFW_HAS_THUMB2
     /* One SMLAL onto the sign-extended rounding term (ARMv7-M and later, M3 included). Written
      * out because GCC, once the same multiplier is used twice, may CSE its sign extension and
      * fall back to a 64x64 multiply (UMULL + 2 MLA). */
@@ -89,7 +95,7 @@ static inline int32_t tfw_mbqm(int32_t x, int32_t multiplier, int32_t shift)
 static inline int32_t tfw_mbqm_rs(int32_t x, int32_t multiplier, int32_t rs, int32_t round_hi)
 {
     const int32_t round_lo = (int32_t)(((uint32_t)x & 0x80000000u) | 0x40000000u);
-#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#if TFW_HAS_THUMB2
     uint32_t lo = (uint32_t)round_lo;
     int32_t hi = (round_lo >> 31) + round_hi;
     __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(multiplier));
@@ -125,11 +131,15 @@ static inline int32_t tfw_clamp(int32_t x, int32_t lo, int32_t hi)
 /* tfw_clamp(x, -128, 127): one SSAT on ARMv7-M (M3 included). */
 static inline int32_t tfw_sat8(int32_t x)
 {
-#if defined(__ARM_FEATURE_SAT)
+#if TFW_HAS_SAT
     return __ssat(x, 8);
 #else
     return tfw_clamp(x, -128, 127);
 #endif
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_QMATH_H */

@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t size;       /* elements, >= 1 */
     int32_t scale_bits; /* IEEE-754 bits of the output scale (float32, > 0) */
@@ -18,5 +22,9 @@ typedef struct {
 } tfw_quantize_f32_params;
 
 void tfw_quantize_f32_s8(const tfw_quantize_f32_params *p, const float *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_QUANTIZE_F32_S8_H */

@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t size;              /* elements, >= 1 */
     int32_t input_zero_point;  /* [-128, 127] */
@@ -18,5 +22,9 @@ typedef struct {
 } tfw_quantize_params;
 
 void tfw_quantize_s8(const tfw_quantize_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_QUANTIZE_S8_H */

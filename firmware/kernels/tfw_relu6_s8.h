@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t size;  /* elements, >= 1 */
     int32_t lower; /* input zero point, [-128, 127] */
@@ -16,5 +20,9 @@ typedef struct {
 } tfw_relu6_params;
 
 void tfw_relu6_s8(const tfw_relu6_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_RELU6_S8_H */

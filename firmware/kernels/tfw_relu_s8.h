@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t size;              /* elements, >= 1 */
     int32_t input_zero_point;  /* [-128, 127] */
@@ -19,5 +23,9 @@ typedef struct {
 } tfw_relu_params;
 
 void tfw_relu_s8(const tfw_relu_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_RELU_S8_H */

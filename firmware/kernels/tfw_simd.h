@@ -1,5 +1,5 @@
 /* tinyfw int8 kernels: the few Cortex-M DSP-extension (SIMD32) helpers the kernels share,
- * only defined where __ARM_FEATURE_DSP is (Cortex-M4/M7/M33). ACLE intrinsics from arm_acle.h
+ * only defined where TFW_HAS_DSP is (Cortex-M4/M7/M33 without TFW_NO_DSP). ACLE intrinsics from arm_acle.h
  * plus the rotated forms GCC does not fold by itself.
  *   tfw_read_s8x4(p)         4 int8 from any address as one word (an unaligned LDR)
  *   tfw_write_s8x4(p, v)     the same, stored
@@ -14,10 +14,16 @@
 #ifndef TFW_SIMD_H
 #define TFW_SIMD_H
 
-#if defined(__ARM_FEATURE_DSP)
+#include "tfw_compiler.h"
+
+#if TFW_HAS_DSP
 #include <arm_acle.h>
 #include <stdint.h>
 #include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 static inline int32_t tfw_read_s8x4(const int8_t *p)
 {
@@ -66,6 +72,10 @@ static inline void tfw_store_s8x2(int8_t *p, int32_t a, int32_t b, int32_t offse
     const uint16_t pair = (uint16_t)(bytes | (bytes >> 8));
     memcpy(p, &pair, sizeof pair);
 }
+
+#ifdef __cplusplus
+}
 #endif
+#endif /* TFW_HAS_DSP */
 
 #endif /* TFW_SIMD_H */

@@ -7,6 +7,10 @@
 
 #include "tfw_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int32_t rows;             /* product of all but the last dimension, >= 1 */
     int32_t depth;            /* last dimension, >= 1 */
@@ -18,5 +22,9 @@ typedef struct {
 /* scratch: depth int32 (the exps of one row, computed once). */
 void tfw_softmax_s8(const tfw_softmax_params *p, const int8_t *input, int32_t *scratch,
                     int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_SOFTMAX_S8_H */

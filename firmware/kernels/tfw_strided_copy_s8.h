@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TFW_STRIDED_MAX_RANK 6
 
 typedef struct {
@@ -21,5 +25,9 @@ typedef struct {
 } tfw_strided_copy_params;
 
 void tfw_strided_copy_s8(const tfw_strided_copy_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_STRIDED_COPY_S8_H */

@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A 4-D shape, NHWC. Lower-rank tensors are right-aligned into it (e.g. [n, c] -> n,1,1,c). */
 typedef struct {
     int32_t n;
@@ -22,5 +26,9 @@ typedef struct {
     const int32_t *multiplier; /* [channels], each in [2^30, 2^31) or 0 */
     const int32_t *shift;      /* [channels], each in [-31, 30] */
 } tfw_requant_pc;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TFW_TYPES_H */

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +89,14 @@ def pack_params(*names: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
+def family_params(family: str) -> list[tuple[str, tuple[int, ...]]]:
+    """pack_params for every pack of `family` (PackSpec.family in opcases.py): a new pack joins
+    its family's host test by its PACKS entry alone."""
+    names = [p.name for p in opcases.PACKS if p.family == family]
+    assert names, f"no op pack has family {family!r}"
+    return pack_params(*names)
+
+
 def param_id(param: tuple[str, tuple[int, ...]]) -> str:
     name, seeds = param
     return name if not seeds else f"{name}-seeds{seeds[0]}-{seeds[-1]}"
@@ -115,6 +125,7 @@ class PackRun:
     expected: list[bytes]
     mismatches: list[V.Mismatch] = field(default_factory=list)
     report: str = ""
+    elf: Path | None = None  # the target binary that ran (run_on_target)
 
     @property
     def cases(self) -> int:
@@ -204,12 +215,27 @@ TARGET_ENV = "TFW_OPS_TARGET"  # "all": every pack on every target board
 TARGET_RECORDS = 8
 
 
+def _build_target(code: ModelCode, board: str, workdir: Path, cflags: str) -> V.TargetBuild:
+    """V.build_target plus extra compiler flags (e.g. -DTFW_NO_DSP)."""
+    from tinyfw.sim.build import build_firmware
+
+    if not cflags:
+        return V.build_target(code, board, workdir, ROOT)
+    gen = V.generate_into(code, Path(workdir) / "generated")
+    trace_h = ROOT / "firmware" / "verify" / "verify_trace.h"
+    r = build_firmware(ROOT, board, app="verify", generated=gen, build_dir=Path(workdir) / "pio",
+                       extra_flags=f"-include {trace_h} {cflags}")
+    return V.TargetBuild(board, r.elf, r.flash, r.ram_static)
+
+
 def run_on_target(pack: Pack, board: str, workdir: Path,
-                  n_records: int = TARGET_RECORDS) -> PackRun:
-    """Build the verification app for `board` (PlatformIO) and run it under QEMU. `workdir` may
-    be shared by the packs of one board: only the generated model is rebuilt."""
+                  n_records: int = TARGET_RECORDS, cflags: str = "") -> PackRun:
+    """Build the verification app for `board` (PlatformIO; `cflags` added to the kernels' flags)
+    and run it under QEMU. `workdir` may be shared by the packs of one board and flags: only the
+    generated model is rebuilt. `run.elf` is the binary that ran."""
     run = prepare(pack, n_records)
-    build = V.build_target(run.code, board, workdir, ROOT)
+    build = _build_target(run.code, board, workdir, cflags)
+    run.elf = build.elf
     got = V.run_target(build, run.records, workdir, project_root=ROOT)
     run.mismatches = V.compare_outputs(run.graph, run.expected, got)
     if run.mismatches:
@@ -220,3 +246,12 @@ def run_on_target(pack: Pack, board: str, workdir: Path,
             reports.append(f"[{board}] " + explain(run, traced.traces.get(0, {}), m))
         run.report = "\n".join(reports)
     return run
+
+
+def disassembly(elf: Path, function: str) -> str:
+    """The arm-none-eabi-objdump listing of one function of `elf`."""
+    out = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True,
+                         text=True, check=True).stdout
+    m = re.search(rf"^[0-9a-f]+ <{function}>:\n(.*?)\n\n", out, re.DOTALL | re.MULTILINE)
+    assert m, f"{function} is not in {elf}"
+    return m.group(1)

@@ -67,7 +67,11 @@ class Case:
 
 @dataclass(frozen=True)
 class PackSpec:
+    """One op pack. `family` names the test file that runs it on the host,
+    tests/test_ops_<family>.py (harness.family_params); every pack also runs on the target."""
+
     name: str
+    family: str
     ops: tuple[str, ...]  # TFLite ops every case must contain
     make: Callable[[np.random.Generator], Case]
     n: int = 50
@@ -374,7 +378,8 @@ def case_hard_swish(rng: np.random.Generator) -> Case:
 
 def _binary_case(rng: np.random.Generator, op: str) -> Case:
     keras = _keras()
-    fn = {"add": keras.ops.add, "sub": keras.ops.subtract, "mul": keras.ops.multiply}[op]
+    fn = {"add": keras.ops.add, "sub": keras.ops.subtract, "mul": keras.ops.multiply,
+          "maximum": keras.ops.maximum, "minimum": keras.ops.minimum}[op]
     shape_a = rand_shape(rng, 1, 4, 6)
     form = _choice(rng, ["same", "same", "bcast", "bcast_both", "const", "scalar"])
     shape_b = shape_a
@@ -420,6 +425,14 @@ def case_sub(rng: np.random.Generator) -> Case:
 
 def case_mul(rng: np.random.Generator) -> Case:
     return _binary_case(rng, "mul")
+
+
+def case_maximum(rng: np.random.Generator) -> Case:
+    return _binary_case(rng, "maximum")
+
+
+def case_minimum(rng: np.random.Generator) -> Case:
+    return _binary_case(rng, "minimum")
 
 
 def case_concatenation(rng: np.random.Generator) -> Case:
@@ -653,36 +666,38 @@ PER_TENSOR_CONV = (("_experimental_disable_per_channel", True),)
 PER_TENSOR_DENSE = (("_experimental_disable_per_channel_quantization_for_dense_layers", True),)
 
 PACKS: list[PackSpec] = [
-    PackSpec("conv2d", ("CONV_2D",), case_conv2d),
-    PackSpec("conv2d_per_tensor", ("CONV_2D",), case_conv2d, 20, PER_TENSOR_CONV),
-    PackSpec("depthwise_conv2d", ("DEPTHWISE_CONV_2D",), case_depthwise),
-    PackSpec("depthwise_conv2d_per_tensor", ("DEPTHWISE_CONV_2D",), case_depthwise, 20,
+    PackSpec("conv2d", "conv", ("CONV_2D",), case_conv2d),
+    PackSpec("conv2d_per_tensor", "conv", ("CONV_2D",), case_conv2d, 20, PER_TENSOR_CONV),
+    PackSpec("depthwise_conv2d", "conv", ("DEPTHWISE_CONV_2D",), case_depthwise),
+    PackSpec("depthwise_conv2d_per_tensor", "conv", ("DEPTHWISE_CONV_2D",), case_depthwise, 20,
              PER_TENSOR_CONV),
-    PackSpec("fully_connected", ("FULLY_CONNECTED",), case_fully_connected),
-    PackSpec("fully_connected_per_tensor", ("FULLY_CONNECTED",), case_fully_connected, 20,
+    PackSpec("fully_connected", "fully_connected", ("FULLY_CONNECTED",), case_fully_connected),
+    PackSpec("fully_connected_per_tensor", "fully_connected", ("FULLY_CONNECTED",), case_fully_connected, 20,
              PER_TENSOR_DENSE),
-    PackSpec("max_pool_2d", ("MAX_POOL_2D",), case_max_pool),
-    PackSpec("average_pool_2d", ("AVERAGE_POOL_2D",), case_avg_pool),
-    PackSpec("mean", ("MEAN",), case_mean),
-    PackSpec("softmax", ("SOFTMAX",), case_softmax),
-    PackSpec("logistic", ("LOGISTIC",), case_logistic),
-    PackSpec("tanh", ("TANH",), case_tanh),
-    PackSpec("relu", ("RELU",), case_relu),
-    PackSpec("relu6", ("RELU6",), case_relu6),
-    PackSpec("leaky_relu", ("LEAKY_RELU",), case_leaky_relu),
-    PackSpec("hard_swish", ("HARD_SWISH",), case_hard_swish),
-    PackSpec("add", ("ADD",), case_add),
-    PackSpec("sub", ("SUB",), case_sub),
-    PackSpec("mul", ("MUL",), case_mul),
-    PackSpec("concatenation", ("CONCATENATION",), case_concatenation),
-    PackSpec("pad", ("PAD|PADV2",), case_pad),
-    PackSpec("reshape", ("RESHAPE",), case_reshape),
-    PackSpec("expand_dims", ("EXPAND_DIMS",), case_expand_dims),
-    PackSpec("squeeze", ("SQUEEZE",), case_squeeze),
-    PackSpec("quantize", ("QUANTIZE",), case_quantize),
-    PackSpec("float_boundary", ("QUANTIZE", "DEQUANTIZE"), case_float_boundary, float_io=True),
-    PackSpec("strided_slice", ("STRIDED_SLICE",), case_strided_slice),
-    PackSpec("transpose", ("TRANSPOSE",), case_transpose),
+    PackSpec("max_pool_2d", "pool", ("MAX_POOL_2D",), case_max_pool),
+    PackSpec("average_pool_2d", "pool", ("AVERAGE_POOL_2D",), case_avg_pool),
+    PackSpec("mean", "pool", ("MEAN",), case_mean),
+    PackSpec("softmax", "activations", ("SOFTMAX",), case_softmax),
+    PackSpec("logistic", "activations", ("LOGISTIC",), case_logistic),
+    PackSpec("tanh", "activations", ("TANH",), case_tanh),
+    PackSpec("relu", "activations", ("RELU",), case_relu),
+    PackSpec("relu6", "activations", ("RELU6",), case_relu6),
+    PackSpec("leaky_relu", "activations", ("LEAKY_RELU",), case_leaky_relu),
+    PackSpec("hard_swish", "activations", ("HARD_SWISH",), case_hard_swish),
+    PackSpec("add", "elementwise", ("ADD",), case_add),
+    PackSpec("sub", "elementwise", ("SUB",), case_sub),
+    PackSpec("mul", "elementwise", ("MUL",), case_mul),
+    PackSpec("maximum", "elementwise", ("MAXIMUM",), case_maximum),
+    PackSpec("minimum", "elementwise", ("MINIMUM",), case_minimum),
+    PackSpec("concatenation", "shape", ("CONCATENATION",), case_concatenation),
+    PackSpec("pad", "shape", ("PAD|PADV2",), case_pad),
+    PackSpec("reshape", "shape", ("RESHAPE",), case_reshape),
+    PackSpec("expand_dims", "shape", ("EXPAND_DIMS",), case_expand_dims),
+    PackSpec("squeeze", "shape", ("SQUEEZE",), case_squeeze),
+    PackSpec("quantize", "quantize", ("QUANTIZE",), case_quantize),
+    PackSpec("float_boundary", "quantize", ("QUANTIZE", "DEQUANTIZE"), case_float_boundary, float_io=True),
+    PackSpec("strided_slice", "shape", ("STRIDED_SLICE",), case_strided_slice),
+    PackSpec("transpose", "shape", ("TRANSPOSE",), case_transpose),
 ]
 PACKS_BY_NAME = {p.name: p for p in PACKS}
 

@@ -1,7 +1,7 @@
 """Models tinyfw must refuse, each for one reason (committed in tests/opcases/data/reject/ with
 reject.json; same provenance rules as the op packs):
 
-  unsupported_op   full int8, but with an op tinyfw does not lower (MAXIMUM)
+  unsupported_op   full int8, but with an op tinyfw does not lower (ABS)
   float            a float32 model (converted without quantization)
   hybrid           dynamic-range quantization (what tinymlgen produces): float activations,
                    int8 weights
@@ -41,7 +41,7 @@ def _convert(name: str) -> bytes:
     x = keras.Input((32,), batch_size=batch, name="x")
     y = keras.layers.Dense(64, activation="relu")(x)
     if name == "unsupported_op":
-        y = keras.ops.maximum(y, keras.layers.Dense(64)(x))
+        y = keras.ops.abs(keras.layers.Dense(64)(x)) + y
     y = keras.layers.Dense(3)(y)
     model = keras.Model(x, y)
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
