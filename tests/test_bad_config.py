@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import (
     BENCH_MODEL,
     ROOT,

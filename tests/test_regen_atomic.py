@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import BENCH_MODEL, project, run_inproc
 from tflite_edit import edited
 
