@@ -41,15 +41,16 @@ def setting(
     length: tuple[int, int] | None = None,
     items: tuple[int, int] | None = None,
     pattern: tuple[str, str] | None = None,
+    noun: tuple[str, str] = ("item", "items"),
 ) -> Any:
     """One setting of tinyfw.toml: a dataclass field whose metadata is its schema.
 
     `range` bounds a number, `choices` a string; for a list, `length` bounds how many items it
     holds and `items` bounds each item; `pattern` is (regular expression, what it describes) that a
-    string must match in full.
+    string must match in full; `noun` (singular, plural) names a list's items in messages.
     """
     meta = {"help": help, "unit": unit, "range": range, "choices": choices, "length": length,
-            "items": items, "pattern": pattern}
+            "items": items, "pattern": pattern, "noun": noun}
     if isinstance(default, (list, tuple)):
         return field(default=tuple(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -67,14 +68,15 @@ class DataConfig:
     unit_scale: float = setting(0.001, "physical value of one raw count in the model's input "
                                 "unit (milli-g to g: 0.001)", range=(1e-12, 1e12))
     columns: tuple[str, ...] = setting(("x", "y", "z"), "names of the sensor channels, in CSV "
-                                       "column order", length=(1, 16))
+                                       "column order", length=(1, 16),
+                                       noun=("sensor channel", "sensor channels"))
     range: tuple[int, int] = setting((-4000, 4000), "sensor full scale [min, max], min < max",
                                      unit="raw int16 counts", items=(-32768, 32767))
     classes: tuple[str, ...] = setting(
         ("stationary", "walking", "running"),
         f"class names (also folder names and UART tokens): distinct, not blank, at most "
         f"{_CLASS_MAX_LEN} characters, no control character, no `/`, not `.` or `..`",
-        length=(2, 255))
+        length=(2, 255), noun=("class", "classes"))
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class Setting:
     length: tuple[int, int] | None
     items: tuple[int, int] | None
     pattern: tuple[str, str] | None
+    noun: tuple[str, str]
 
     @property
     def name(self) -> str:
@@ -205,6 +208,12 @@ def _number(x: float) -> str:
 
 def _bounds(lo: float, hi: float, unit: str) -> str:
     return f"[{_number(lo)}, {_number(hi)}]" + (f" {unit}" if unit else "")
+
+
+def _count(n: int, noun: tuple[str, str]) -> str:
+    """`one class`, `two classes`, `255 classes`."""
+    words = {1: "one", 2: "two", 3: "three"}
+    return f"{words.get(n, n)} {noun[0] if n == 1 else noun[1]}"
 
 
 _TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
@@ -240,7 +249,10 @@ def _check_value(s: Setting, value: Any, err: Callable[[str], None]) -> Any:
         if s.items is not None and not s.items[0] <= v <= s.items[1]:
             err(f"item {v!r} is out of range {_bounds(*s.items, s.unit)}")
     if s.length is not None and not s.length[0] <= len(value) <= s.length[1]:
-        err(f"must hold {s.length[0]} to {s.length[1]} items, got {len(value)}")
+        lo, hi = s.length
+        if len(value) < lo:
+            err(f"at least {_count(lo, s.noun)} are needed ({lo} to {hi}), got {len(value)}")
+        err(f"at most {_count(hi, s.noun)} are supported ({lo} to {hi}), got {len(value)}")
     return tuple(value)
 
 
