@@ -56,3 +56,20 @@ def bench_firmware(
         return built[board]
 
     return build
+
+
+def _simulated_boards() -> set[str]:
+    from tinyfw.sim.boards import list_boards
+
+    return {b.id for b in list_boards() if b.qemu_machine}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test parametrized with a simulated board runs its case in QEMU (built with the cross
+    toolchain): mark it so, whatever file it is in (the [host] cases stay in the fast tier)."""
+    boards = _simulated_boards()
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(v, str) and v in boards for v in params.values()):
+            item.add_marker(pytest.mark.qemu)
+            item.add_marker(pytest.mark.toolchain)

@@ -20,6 +20,9 @@ import pytest
 from helpers import BENCH_MODEL, project, run_inproc
 from tflite_edit import edited
 
+# Kills a real `tinyfw generate` process at every stage of the write: many processes, ~15 s.
+pytestmark = pytest.mark.slow
+
 # The child: the real `tinyfw.cli.main` with one stage made slow. It prints `PAUSE <stage>` and
 # sleeps, so that the test can kill it exactly there.
 DRIVER = r"""
