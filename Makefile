@@ -7,12 +7,13 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test bench opcases lint clean help
+.PHONY: setup demo test test-fast bench opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
 	@echo "make demo    train -> generate -> build -> simulate on ../shared/data/st-har"
 	@echo "make test    the whole test suite"
+	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (../shared/bench)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
@@ -28,8 +29,13 @@ demo: setup
 test: setup
 	$(PYTEST) -q
 
+# Markers (pyproject.toml): qemu = runs firmware in QEMU, toolchain = needs arm-none-eabi-gcc /
+# PlatformIO, slow = trains a model or runs many simulations.
+test-fast: setup
+	$(PYTEST) -q -m "not qemu and not toolchain and not slow"
+
 bench: setup
-	$(VENV)/bin/python -m tinyfw.sim.bench --json build/bench/report.json
+	$(TINYFW) bench --json build/bench/report.json
 
 opcases: setup
 	$(VENV)/bin/python tests/opcases/opcases.py generate

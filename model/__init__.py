@@ -12,7 +12,7 @@ Modules (each small, named for what it holds):
   and `train()` (writes model_float.keras, model_int8.tflite, report.json).
 - `oracle`: TFLite Micro as the reference (`Oracle`).
 - `evaluate`: accuracy, confusion matrices and `host_pipeline()` (what the firmware must print).
-- `crossval`: k-fold cross-validation by recording (`python -m tinyfw.model.crossval`).
+- `crossval`: k-fold cross-validation by recording (`tinyfw crossval`).
 
 TensorFlow is imported only where a model is built or converted.
 """

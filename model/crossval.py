@@ -6,23 +6,20 @@ shuffled with `np.random.default_rng(seed)` and dealt round-robin to the folds. 
 on all other recordings (no validation set), converts to int8 and scores float, int8 (TFLM) and
 post-processed accuracy on its held-out recordings. Too slow for CI; run it by hand:
 
-    python -m tinyfw.model.crossval [--folds 5] [--project tinyfw.toml] [--set window.length=78]
+    tinyfw [--project DIR] crossval [--folds 5] [--set window.length=78]
 
 `--set` overrides a project setting for this run only (not validated like tinyfw.toml).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from tinyfw.config import Config, load_config
-from tinyfw.errors import TinyfwError
+from tinyfw.config import Config
 from tinyfw.fileio import atomic_write_text, check_output_file
 
 from .data import Recording, load_dataset
@@ -98,36 +95,17 @@ def with_overrides(config: Config, assignments: list[str]) -> Config:
     return config
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tinyfw.model.crossval", description=__doc__)
-    ap.add_argument("--project", type=Path, default=Path("tinyfw.toml"))
-    ap.add_argument("--data", type=Path, default=None)
-    ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=0, help="fold assignment seed")
-    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    ap.add_argument("--json", type=Path, default=None, help="write the result here")
-    args = ap.parse_args(argv)
-    try:
-        return _run(args)
-    except TinyfwError as e:
-        print(f"crossval: error: {e.one_line()}", file=sys.stderr)
-        return e.exit_status
-
-
-def _run(args: argparse.Namespace) -> int:
-    config = with_overrides(load_config(args.project), args.set)
-    if args.json:  # a result that cannot be written stops it before the folds are trained
-        check_output_file(args.json)
-    cv = cross_validate(config, config.data_dir(args.data), folds=args.folds, seed=args.seed)
+def run_crossval(config: Config, data_dir: Path, *, folds: int, seed: int,
+                 json_path: Path | None) -> int:
+    """`tinyfw crossval`: cross-validate, print the scores, write them to `json_path`."""
+    if json_path:  # a result that cannot be written stops it before the folds are trained
+        check_output_file(json_path)
+    cv = cross_validate(config, data_dir, folds=folds, seed=seed)
     print(
-        f"cross-validation ({args.folds} folds, {cv.windows} windows): "
+        f"cross-validation ({folds} folds, {cv.windows} windows): "
         f"float {cv.float_accuracy:.4f} int8 {cv.int8_accuracy:.4f} "
         f"int8 + {config.post.method} {cv.post_accuracy:.4f}"
     )
-    if args.json:
-        atomic_write_text(args.json, json.dumps(asdict(cv), indent=2) + "\n")
+    if json_path:
+        atomic_write_text(json_path, json.dumps(asdict(cv), indent=2) + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

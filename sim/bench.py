@@ -15,10 +15,8 @@ spends there (the hook is an opaque call, so the compiler keeps each op's code a
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ import numpy as np
 from tinyfw.codegen import emit
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.errors import RunFailed, TinyfwError
+from tinyfw.errors import RunFailed
 from tinyfw.fileio import atomic_write_text, check_output_file
 from tinyfw.paths import ROOT
 from tinyfw.sim import protocol
@@ -121,28 +119,14 @@ def bench_board(model: Path, input_csv: Path, board: str, work: Path,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tinyfw.sim.bench", description=__doc__)
-    ap.add_argument("--model", type=Path, default=SHARED_BENCH / "har_anchor_int8.tflite")
-    ap.add_argument("--input", type=Path, default=SHARED_BENCH / "har_anchor_input.csv")
-    ap.add_argument("--anchors", type=Path, default=SHARED_BENCH / "ANCHORS.md")
-    ap.add_argument("--board", action="append", help="board id (repeatable; default mps2_an386)")
-    ap.add_argument("--json", type=Path, help="write the results as JSON")
-    ap.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
-    ap.add_argument("--per-op", action=argparse.BooleanOptionalAction, default=True,
-                    help="also time every op (a second, traced build; default on)")
-    args = ap.parse_args(argv)
-    try:
-        if args.json:  # a report that cannot be written stops it before the builds
-            check_output_file(args.json)
-        results = [
-            bench_board(args.model, args.input, b, args.work / b, args.per_op)
-            for b in (args.board or ["mps2_an386"])
-        ]
-    except TinyfwError as e:
-        print(f"bench: error: {e.one_line()}", file=sys.stderr)
-        return e.exit_status
-    anchors = read_anchors(args.anchors) if args.anchors.is_file() else []
+def run_bench(model: Path, input_csv: Path, anchors_md: Path, boards: list[str], *,
+              json_path: Path | None, work: Path, per_op: bool) -> int:
+    """`tinyfw bench`: build, run and print the table for each board (next to the TFLM
+    anchors); 1 if an output is not bit-exact with the oracle."""
+    if json_path:  # a report that cannot be written stops it before the builds
+        check_output_file(json_path)
+    results = [bench_board(model, input_csv, b, work / b, per_op) for b in boards]
+    anchors = read_anchors(anchors_md) if anchors_md.is_file() else []
     print(f"{'build':58s} {'flash B':>8} {'static RAM':>10} {'arena':>6} {'stack':>6} {'instr/inf':>10}")
     for a in anchors:
         print(f"TFLM {a['build']:53s} {a['flash']:8d} {a['static_ram']:10d} {a['arena']:6d} "
@@ -169,15 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {row['op']:3d} {row['opcode']:22s}{cells}")
         sums = "".join(f"{sum(o['instructions'] for o in r['per_op']):14d}" for r in results)
         print(f"  {'sum of ops':26s}{sums}")
-    if args.json:
-        try:
-            atomic_write_text(args.json, json.dumps({"tinyfw": results, "tflm": anchors},
-                                                    indent=2) + "\n")
-        except TinyfwError as e:
-            print(f"bench: error: {e.one_line()}", file=sys.stderr)
-            return e.exit_status
+    if json_path:
+        atomic_write_text(json_path, json.dumps({"tinyfw": results, "tflm": anchors}, indent=2)
+                          + "\n")
     return 0 if all(r["bit_exact"] for r in results) else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

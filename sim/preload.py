@@ -19,10 +19,8 @@ QEMU loads the blob with `-device loader,file=<blob>,addr=<start>,force-raw=on`,
 
 from __future__ import annotations
 
-import argparse
 import io
 import struct
-import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,11 +31,11 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from tinyfw.errors import InputError, ToolMissing
+from tinyfw.errors import InputError
 from tinyfw.fileio import atomic_write_bytes
 
 from .boards import BoardInfo, load_board
-from .qemu import ICOUNT_SHIFT, QemuResult, echo_run, run_elf
+from .qemu import ICOUNT_SHIFT, QemuResult, run_elf
 
 MAGIC = 0x54574654
 VERSION = 1
@@ -186,24 +184,3 @@ def run_preloaded(
         icount_shift=icount_shift,
         extra_qemu_args=[*loader_args(blob, region.start), *extra_qemu_args],
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m tinyfw.sim.preload BOARD ELF BLOB [ARG...]`: run once with BLOB preloaded."""
-    p = argparse.ArgumentParser(prog="python -m tinyfw.sim.preload", description=main.__doc__)
-    p.add_argument("board", help="board id (boards/<id>.json)")
-    p.add_argument("elf", type=Path)
-    p.add_argument("blob", type=Path, help="trace blob (tinyfw.sim.renode writes them)")
-    p.add_argument("args", nargs="*", help="firmware argv[1:], e.g. burst=N")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds (default 20)")
-    ns = p.parse_args(argv)
-    try:
-        r = run_preloaded(ns.elf, ns.board, ns.blob, args=ns.args, timeout_s=ns.timeout)
-    except (InputError, ToolMissing) as exc:
-        print(f"tinyfw: error: {exc.one_line()}", file=sys.stderr)
-        return exc.exit_status
-    return echo_run(r)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,7 +22,6 @@ These are instructions, not CPU cycles. ICOUNT_SHIFT is the one place the shift 
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import sys
@@ -264,26 +263,3 @@ def echo_run(r: QemuResult) -> int:
     sys.stdout.write(r.raw_uart.decode("utf-8", errors="replace"))
     sys.stderr.write(r.stderr)
     return 1 if r.timed_out else r.exit_code
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m tinyfw.sim.qemu BOARD ELF [ARG...]`: run once, print the UART, exit with its status."""
-    p = argparse.ArgumentParser(prog="python -m tinyfw.sim.qemu", description=main.__doc__)
-    p.add_argument("board", help="board id (boards/<id>.json)")
-    p.add_argument("elf", type=Path)
-    p.add_argument("args", nargs="*", help="firmware argv[1:] (semihosting command line)")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds (default 20)")
-    p.add_argument("--icount-shift", type=int, default=ICOUNT_SHIFT)
-    ns = p.parse_args(argv)
-    try:
-        r = run_elf(
-            ns.elf, ns.board, args=ns.args, timeout_s=ns.timeout, icount_shift=ns.icount_shift
-        )
-    except (InputError, ToolMissing) as exc:
-        print(f"tinyfw: error: {exc.one_line()}", file=sys.stderr)
-        return exc.exit_status
-    return echo_run(r)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,16 +24,13 @@ The folder is written like `tinyfw generate`'s: all or nothing, every text file 
 banner and whole-file hash; a file edited by hand (or added) stops the run with one line naming
 it, unless `--force`, which keeps the old folder as `<out>.bak` (`.bak-2`, ...).
 
-`python -m tinyfw.sim.renode --board mps2_an386 [--data DIR] [--split test|all] [--out DIR]
-[--force]`
+`tinyfw renode --board mps2_an386 [--data DIR] [--split test|all] [--out DIR] [--force]`
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +40,7 @@ import jinja2
 from tinyfw import fileio
 from tinyfw.codegen import emit
 from tinyfw.config import Config
-from tinyfw.errors import InputError, TinyfwError
+from tinyfw.errors import InputError
 from tinyfw.model.data import Recording
 from tinyfw.model.evaluate import WindowResult, host_pipeline
 from tinyfw.model.oracle import Oracle
@@ -54,7 +51,7 @@ from .preload import check_fits, trace_blob, trace_region
 from .simulate import embedded_model, select_recordings
 
 TEMPLATES = Path(__file__).parent / "templates"
-GENERATOR = "`python -m tinyfw.sim.renode`"
+GENERATOR = "`tinyfw renode`"
 BLOB_SUFFIX = ".tfwt"
 DEFAULT_TIMEOUT_S = 60  # virtual seconds per UART wait; a recording takes about 1 s
 
@@ -475,50 +472,3 @@ def renode_files(
     recordings = select_recordings(cfg, data_dir, split)
     return write_renode(cfg, info, recordings, out_dir, elf=elf, gen_dir=gen_dir, timer=timer,
                         force=force)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m tinyfw.sim.renode --board ID`: Renode platform, scripts and Robot tests."""
-    from tinyfw.config import CONFIG_NAME, find_project, load_config
-
-    p = argparse.ArgumentParser(prog="python -m tinyfw.sim.renode", description=main.__doc__)
-    p.add_argument("--board", metavar="ID", help="board id (default from tinyfw.toml)")
-    p.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
-    p.add_argument("--split", choices=["test", "all"], default="all",
-                   help="recordings: the test split of training, or all (default)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default build/renode/<board>)")
-    p.add_argument("--no-build", action="store_true", help="use the last build")
-    p.add_argument("--without-timer", action="store_true",
-                   help="leave the CMSDK timer out (Renode 1.16.1 and older lack its model)")
-    p.add_argument("--force", action="store_true",
-                   help="overwrite files edited by hand (keeps the old folder as DIR.bak)")
-    p.add_argument("--project", metavar="DIR", help="project folder (default: search upward)")
-    ns = p.parse_args(argv)
-    try:
-        if ns.project is not None:
-            path = Path(ns.project)
-            cfg = load_config(path / CONFIG_NAME if path.is_dir() else path)
-        else:
-            found = find_project()
-            if found is None:
-                raise InputError(f"no {CONFIG_NAME} in this folder or above", file=Path.cwd())
-            cfg = load_config(found)
-        files = renode_files(
-            cfg,
-            board=ns.board or cfg.board.id,
-            data_dir=cfg.data_dir(ns.data),
-            split=ns.split,
-            out_dir=Path(ns.out) if ns.out else None,
-            build=not ns.no_build,
-            timer=not ns.without_timer,
-            force=ns.force,
-        )
-    except TinyfwError as exc:
-        print(f"tinyfw: error: {exc.one_line()}", file=sys.stderr)
-        return exc.exit_status
-    print(files.summary())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

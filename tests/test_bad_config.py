@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import (
     BENCH_MODEL,
     ROOT,
@@ -183,8 +180,8 @@ CASES = [
         "model.filters", "same length"),
     Bad("zero filters", sub("filters = [8, 16]", "filters = [0, 16]"), L_FILTERS,
         "model.filters", "[1, 1024]"),
-    Bad("kernel of 100", sub("kernel_sizes = [5, 3]", "kernel_sizes = [100, 3]"), L_FILTERS,
-        "model.filters", "kernel_sizes in [1, 64]"),
+    Bad("kernel of 100", sub("kernel_sizes = [5, 3]", "kernel_sizes = [100, 3]"), L_KERNELS,
+        "model.kernel_sizes", "[1, 64]"),
     Bad("unknown architecture", GOOD.replace("epochs = 1", 'epochs = 1\narch = "lstm"'),
         L_EPOCHS + 1, "model.arch", "not one of"),
     Bad("test share 0.95", sub("test = 0.2", "test = 0.95"), L_TEST, "split.test",

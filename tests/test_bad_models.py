@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import (
     BENCH_MODEL,
     assert_one_line_error,

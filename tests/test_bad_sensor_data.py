@@ -27,6 +27,8 @@ from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import compare, run_recording, simulate, write_trace
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 BOARD = "mps2_an386"
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 L, H = 52, 13  # window length and hop of tinyfw.toml (the benchmark model's input)

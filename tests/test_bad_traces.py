@@ -9,13 +9,10 @@ class only, too short for a window, unreadable files).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import (
     assert_one_line_error,
     dataset,

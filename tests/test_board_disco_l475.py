@@ -21,21 +21,17 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from tinyfw.codegen.project import generate_project
-from tinyfw.config import load_config
 from tinyfw.paths import ROOT
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import pio_environment, pio_executable
 from tinyfw.sim.cost import board_cost
 from tinyfw.sim.elfsize import elf_sizes
 
+pytestmark = pytest.mark.toolchain
+
 BOARD = "disco_l475vg_iot01a"
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 STM32L4 = ROOT / "firmware" / "board" / "stm32l4"
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return load_config(ROOT / "tinyfw.toml")
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,8 @@ from tinyfw.sim.qemu import (
     ticks_to_instructions,
 )
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 ROOT = Path(__file__).resolve().parent.parent
 BOARD_IDS = ["mps2_an386", "mps2_an500", "lm3s6965evb", "mps2_an505"]
 # QEMU's legacy lm3s6965evb machine ignores failed bus transactions (no BusFault there).

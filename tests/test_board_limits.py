@@ -13,6 +13,8 @@ import pytest
 
 from tinyfw.paths import ROOT
 
+pytestmark = pytest.mark.toolchain
+
 TINYFW = [sys.executable, "-m", "tinyfw"]
 
 

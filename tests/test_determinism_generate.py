@@ -15,13 +15,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import BENCH_MODEL, ROOT, project, tinyfw_exe
+
+pytestmark = pytest.mark.toolchain
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

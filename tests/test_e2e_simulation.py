@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from tinyfw.codegen.project import generate_project
-from tinyfw.config import load_config
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.windows import make_windows
@@ -21,13 +20,10 @@ from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.simulate import embedded_model, run_recording, simulate
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 BOARD = "mps2_an386"
 TINYFW = [sys.executable, "-m", "tinyfw"]
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return load_config(ROOT / "tinyfw.toml")
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import (
     BENCH_MODEL,
     assert_one_line_error,
@@ -125,7 +123,7 @@ def test_a_file_added_to_the_renode_folder_stops_the_run(proj: Path, tmp_path: P
 def test_renode_force_passes_a_hand_edit_and_the_folder_is_kept_as_a_numbered_backup(
     proj: Path, tmp_path: Path
 ):
-    """`python -m tinyfw.sim.renode --force` goes past the edit (and then stops here only
+    """`tinyfw renode --force` goes past the edit (and then stops here only
     because nothing was built); writing keeps the old folder as .bak, then .bak-2."""
     from tinyfw.fileio import write_folder
     from tinyfw.sim.renode import _check_file
@@ -134,7 +132,7 @@ def test_renode_force_passes_a_hand_edit_and_the_folder_is_kept_as_a_numbered_ba
     script = out / "mps2_an386.resc"
     with open(script, "a") as fh:
         fh.write("# mine\n")
-    r = subprocess.run([sys.executable, "-m", "tinyfw.sim.renode", "--project", str(proj),
+    r = subprocess.run([sys.executable, "-m", "tinyfw", "--project", str(proj), "renode",
                         "--no-build", "--force", "--out", str(out)],
                        capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 2 and "edited by hand" not in r.stderr, r.stderr

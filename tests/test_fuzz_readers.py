@@ -10,18 +10,15 @@ found is kept in tests/bad_inputs/fuzz/<target>/ and replayed here, also through
 from __future__ import annotations
 
 import resource
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import targets
+from helpers import BENCH_MODEL, run_inproc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
-from helpers import BENCH_MODEL, run_inproc  # noqa: I001
-import targets
 from tflite_edit import bench_bytes
 
 MAX_SECONDS = 5.0

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import BENCH_MODEL, assert_one_line_error, project, run_inproc
 
 from tinyfw.codegen.project import generate_project
 from tinyfw.config import Config, load_config
@@ -22,9 +22,6 @@ from tinyfw.fileio import atomic_write_bytes
 from tinyfw.model import contract
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.train import train
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
-from helpers import BENCH_MODEL, assert_one_line_error, project, run_inproc
 
 pytestmark = pytest.mark.slow
 

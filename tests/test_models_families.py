@@ -18,6 +18,8 @@ from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.paths import ROOT
 from tinyfw.sim import verify as V
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 DATA = ROOT.parent / "shared" / "data" / "st-har"
 FAMILIES = [f.name for f in models.FAMILIES]
 BOARDS = ["mps2_an386", "lm3s6965evb"]

@@ -22,6 +22,8 @@ from tinyfw.paths import KERNELS, ROOT
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import run_elf
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 RANDOM_CASES = 200_000  # random (x, m, shift) triples after the edge grid
 SEED = 20261128
 

@@ -13,6 +13,8 @@ import os
 import pytest
 from opcases import harness, opcases
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 M3 = ["float_boundary", "tanh", "hard_swish", "mul", "leaky_relu", "average_pool_2d", "sub"]
 ALL = [p.name for p in opcases.PACKS]
 

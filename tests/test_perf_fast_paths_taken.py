@@ -27,6 +27,8 @@ from tinyfw.paths import ROOT
 from tinyfw.sim import bench
 from tinyfw.sim.build import build_firmware
 
+pytestmark = pytest.mark.toolchain
+
 BENCH = ROOT.parent / "shared" / "bench"
 MODEL = BENCH / "har_anchor_int8.tflite"
 

@@ -16,13 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinyfw.codegen.project import generate_project
-from tinyfw.config import load_config
 from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
 from tinyfw.paths import ROOT
 from tinyfw.sim.boards import load_board
-from tinyfw.sim.build import build_firmware
 from tinyfw.sim.preload import (
     HEADER,
     MAGIC,
@@ -36,30 +33,15 @@ from tinyfw.sim.preload import (
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import write_trace
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 rng = np.random.default_rng(20261128)
 
 
 @pytest.fixture(scope="module")
-def cfg():
-    return load_config(ROOT / "tinyfw.toml")
-
-
-def bench_build(tmp_path_factory, cfg, board: str) -> tuple[Path, Path]:
-    """(ELF, generated folder) of the app with the benchmark model for `board`, built once per
-    test session (tests/test_renode_files.py uses it too)."""
-    base = tmp_path_factory.getbasetemp() / f"bench-{board}"
-    built = base / "elf.txt"
-    if not built.is_file():
-        generate_project(cfg, BENCH_MODEL, base / "generated")
-        elf = build_firmware(ROOT, board, generated=base / "generated", build_dir=base / "pio").elf
-        built.write_text(str(elf))
-    return Path(built.read_text()), base / "generated"
-
-
-@pytest.fixture(scope="module")
-def elf(cfg, tmp_path_factory) -> Path:
-    return bench_build(tmp_path_factory, cfg, "mps2_an386")[0]
+def elf(bench_firmware) -> Path:
+    return bench_firmware("mps2_an386")[0]
 
 
 @pytest.fixture(scope="module")
@@ -184,9 +166,9 @@ def test_the_trace_region_comes_from_the_elf_and_matches_the_manifest(elf: Path)
 
 
 def test_the_lm3s6965evb_plays_a_preloaded_recording_from_the_end_of_its_64k_ram(
-    cfg, tmp_path_factory, one_recording_per_class, tmp_path: Path
+    bench_firmware, one_recording_per_class, tmp_path: Path
 ):
-    lm3s_elf = bench_build(tmp_path_factory, cfg, "lm3s6965evb")[0]
+    lm3s_elf = bench_firmware("lm3s6965evb")[0]
     region = trace_region(lm3s_elf)
     assert (region.start, region.size) == (0x20000000 + 64 * 1024 - 16 * 1024, 16 * 1024)
     rec = one_recording_per_class[1]

@@ -23,6 +23,8 @@ from tinyfw.errors import InputError
 from tinyfw.paths import ROOT
 from tinyfw.sim.build import build_firmware
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 BOARD = "mps2_an386"
 TINYFW = [sys.executable, "-m", "tinyfw"]
 

@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import BENCH_MODEL, project, run_inproc
 from tflite_edit import edited
+
+# Kills a real `tinyfw generate` process at every stage of the write: many processes, ~15 s.
+pytestmark = pytest.mark.slow
 
 # The child: the real `tinyfw.cli.main` with one stage made slow. It prints `PAUSE <stage>` and
 # sleeps, so that the test can kill it exactly there.

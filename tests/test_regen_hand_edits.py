@@ -5,12 +5,9 @@ folder as a backup, and an existing backup is never replaced. All through the re
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 from helpers import (
     BENCH_MODEL,
     assert_one_line_error,

@@ -27,7 +27,6 @@ except ImportError as exc:  # fail loudly, never skip
         "Robot Framework runs the generated .robot suites here: "
         "`.venv/bin/pip install robotframework==7.5` (requirements.txt)"
     ) from exc
-from test_preload_trace import bench_build
 
 from tinyfw.codegen.project import generate_project
 from tinyfw.config import load_config
@@ -45,6 +44,8 @@ from tinyfw.sim.renode import (
     robot_uart,
     write_renode,
 )
+
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
 BOARD = "mps2_an386"
 BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
@@ -138,14 +139,9 @@ def run_robot(
 
 
 @pytest.fixture(scope="module")
-def cfg():
-    return load_config(ROOT / "tinyfw.toml")
-
-
-@pytest.fixture(scope="module")
-def firmware(cfg, tmp_path_factory):
+def firmware(bench_firmware):
     """(ELF, generated folder): the app with the benchmark model, shared with the preload tests."""
-    return bench_build(tmp_path_factory, cfg, BOARD)
+    return bench_firmware(BOARD)
 
 
 @pytest.fixture(scope="module")

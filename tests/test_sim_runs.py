@@ -5,13 +5,13 @@ is refused. Real PlatformIO builds, real QEMU, the real TFLM oracle."""
 from __future__ import annotations
 
 import shutil
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import BENCH_MODEL, assert_one_line_error, project, run_subprocess
 
 from tinyfw.codegen.project import generate_project
 from tinyfw.config import load_config
@@ -22,8 +22,7 @@ from tinyfw.sim.cost import cost_report
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import embedded_model, simulate
 
-sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
-from helpers import BENCH_MODEL, assert_one_line_error, project, run_subprocess
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
 BOARD = "mps2_an386"
 CLASSES = ("stationary", "walking", "running")
@@ -58,11 +57,6 @@ def leftover_run_folders(root: Path) -> set[Path]:
 def comparable(report) -> list[dict]:
     """Every per-recording field but the wall-clock time."""
     return [{k: v for k, v in asdict(r).items() if k != "wall_s"} for r in report.recordings]
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return load_config(ROOT / "tinyfw.toml")
 
 
 @pytest.fixture(scope="module")

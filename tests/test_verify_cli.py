@@ -16,6 +16,8 @@ from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.paths import ROOT
 from tinyfw.sim import verify as V
 
+pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
+
 DATA = ROOT.parent / "shared" / "data" / "st-har"
 
 

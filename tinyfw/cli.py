@@ -1,4 +1,6 @@
-"""The `tinyfw` command line: train, generate, build, simulate, verify, inspect, boards.
+"""The `tinyfw` command line, tinyfw's one entry point: train, generate, build, simulate, cost,
+verify, inspect, renode, bench, crossval, boards; and hidden internal tools (qemu, preload,
+config-reference) that are not in the command list.
 
 Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
 missing tool, 1 for a failed build or run); `--debug` shows the traceback instead.
@@ -16,11 +18,17 @@ from pathlib import Path
 from tinyfw import __version__, procs
 from tinyfw.config import CONFIG_NAME, Config, find_project, load_config
 from tinyfw.errors import InputError, TinyfwError
+from tinyfw.paths import ROOT
 
-EPILOG = "Project settings come from tinyfw.toml (found upward from the current folder)."
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+
+EPILOG = ("Project settings come from tinyfw.toml (found upward from the current folder); "
+          "docs/CONFIG.md lists them.")
+DEFAULT_BOARD = "mps2_an386"  # the reference board, when no project names one
 
 
 def _project(args: argparse.Namespace) -> Config:
+    """The project: --project (a folder or its tinyfw.toml), else tinyfw.toml found upward."""
     if args.project is not None:
         p = Path(args.project)
         path = p / CONFIG_NAME if p.is_dir() else p
@@ -118,14 +126,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from tinyfw.sim.verify import verify_model
 
+    # The project is optional here: its board is the default, else the reference board.
+    cfg = _project(args) if args.project is not None or find_project() is not None else None
     report = verify_model(
         Path(args.model),
-        board=args.board,
+        board=args.board or (cfg.board.id if cfg is not None else DEFAULT_BOARD),
         inputs=args.inputs,
         seed=args.seed,
         data_dir=Path(args.data) if args.data else None,
         json_path=Path(args.json) if args.json else None,
-        project_root=None if args.project is None else Path(args.project),
+        project_root=None if cfg is None else cfg.root,
     )
     print(report.summary())
     return 0 if report.mismatches == 0 else 1
@@ -158,6 +168,50 @@ def cmd_renode(args: argparse.Namespace) -> int:
         force=args.force,
     )
     print(files.summary())
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tinyfw.sim.bench import run_bench
+
+    return run_bench(args.model, args.input, args.anchors, args.board or [DEFAULT_BOARD],
+                     json_path=args.json, work=args.work, per_op=args.per_op)
+
+
+def cmd_crossval(args: argparse.Namespace) -> int:
+    from tinyfw.model.crossval import run_crossval, with_overrides
+
+    cfg = with_overrides(_project(args), args.set)
+    return run_crossval(cfg, cfg.data_dir(args.data), folds=args.folds, seed=args.seed,
+                        json_path=args.json)
+
+
+def cmd_qemu(args: argparse.Namespace) -> int:
+    from tinyfw.sim.qemu import echo_run, run_elf
+
+    shift = {} if args.icount_shift is None else {"icount_shift": args.icount_shift}
+    r = run_elf(args.elf, args.board, args=args.args, timeout_s=args.timeout, **shift)
+    return echo_run(r)
+
+
+def cmd_preload(args: argparse.Namespace) -> int:
+    from tinyfw.sim.preload import run_preloaded
+    from tinyfw.sim.qemu import echo_run
+
+    r = run_preloaded(args.elf, args.board, args.blob, args=args.args, timeout_s=args.timeout)
+    return echo_run(r)
+
+
+def cmd_config_reference(args: argparse.Namespace) -> int:
+    from tinyfw.config import render_reference
+    from tinyfw.fileio import atomic_write_text
+
+    text = render_reference()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(Path(args.out), text)
+        print(f"wrote {args.out}")
     return 0
 
 
@@ -204,10 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def command(name: str, summary: str) -> argparse.ArgumentParser:
-        """A subcommand whose --help starts with the same summary as the command list."""
+    def command(name: str, summary: str, *, hidden: bool = False) -> argparse.ArgumentParser:
+        """A subcommand whose --help starts with the same summary as the command list; a hidden
+        one (an internal tool) is left out of the list (argparse lists only those with help)."""
+        listed = {} if hidden else {"help": summary}
         return sub.add_parser(
-            name, help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=EPILOG
+            name, description=summary[0].upper() + summary[1:] + ".", epilog=EPILOG, **listed
         )
 
     s = command("train", "train on recorded traces and quantize to full int8 TFLite")
@@ -253,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command("verify", "prove a model bit-exact on a board against TFLite Micro")
     s.add_argument("--model", required=True, metavar="M", help="int8 .tflite model")
-    s.add_argument("--board", default="mps2_an386", metavar="ID", help="board id")
+    s.add_argument("--board", metavar="ID",
+                   help=f"board id (default from tinyfw.toml if there is one, else {DEFAULT_BOARD})")
     s.add_argument("--inputs", type=int, default=100, metavar="N", help="seeded random inputs")
     s.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     s.add_argument("--data", metavar="DIR", help="also run recorded windows from this dataset")
@@ -278,8 +335,59 @@ def build_parser() -> argparse.ArgumentParser:
                    help="overwrite files edited by hand (keeps the old folder as DIR.bak)")
     s.set_defaults(func=cmd_renode)
 
+    s = command("bench", "flash, RAM and instructions of the benchmark model against TFLite Micro")
+    s.add_argument("--model", type=Path, default=SHARED_BENCH / "har_anchor_int8.tflite",
+                   metavar="M", help="int8 .tflite model (default ../shared/bench/har_anchor_int8)")
+    s.add_argument("--input", type=Path, default=SHARED_BENCH / "har_anchor_input.csv",
+                   metavar="CSV", help="the fixed input of the one inference")
+    s.add_argument("--anchors", type=Path, default=SHARED_BENCH / "ANCHORS.md", metavar="MD",
+                   help="TFLM numbers measured on the same model and boards")
+    s.add_argument("--board", action="append", metavar="ID",
+                   help=f"board id, repeatable (default {DEFAULT_BOARD})")
+    s.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    s.add_argument("--work", type=Path, default=ROOT / "build" / "bench", metavar="DIR",
+                   help="build folder (default build/bench of the checkout)")
+    s.add_argument("--per-op", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time every op (a second, traced build; default on)")
+    s.set_defaults(func=cmd_bench)
+
+    s = command("crossval", "k-fold cross-validation by recording (slow: trains once per fold)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.add_argument("--folds", type=int, default=5, help="number of folds (default 5)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the fold assignment")
+    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override a project setting for this run, repeatable")
+    s.add_argument("--json", type=Path, metavar="FILE", help="write the scores as JSON")
+    s.set_defaults(func=cmd_crossval)
+
     s = command("boards", "list the boards tinyfw knows")
     s.set_defaults(func=cmd_boards)
+
+    # -- internal tools: hidden from the command list -----------------------------------------
+    s = command("qemu", "run an ELF once in QEMU, print its UART, exit with its status",
+                hidden=True)
+    s.add_argument("board", help="board id (boards/<id>.json)")
+    s.add_argument("elf", type=Path)
+    s.add_argument("args", nargs="*", help="firmware argv[1:] (semihosting command line)")
+    s.add_argument("--timeout", type=_seconds, default=20.0, metavar="S",
+                   help="seconds (default 20)")
+    s.add_argument("--icount-shift", type=int, default=None, metavar="N",
+                   help="QEMU -icount shift (default: the one tinyfw measures with)")
+    s.set_defaults(func=cmd_qemu)
+
+    s = command("preload", "run an ELF once in QEMU with a trace blob preloaded", hidden=True)
+    s.add_argument("board", help="board id (boards/<id>.json)")
+    s.add_argument("elf", type=Path)
+    s.add_argument("blob", type=Path, help="trace blob (`tinyfw renode` writes them)")
+    s.add_argument("args", nargs="*", help="firmware argv[1:], e.g. burst=N")
+    s.add_argument("--timeout", type=_seconds, default=20.0, metavar="S",
+                   help="seconds (default 20)")
+    s.set_defaults(func=cmd_preload)
+
+    s = command("config-reference", "print the tinyfw.toml reference (docs/CONFIG.md)",
+                hidden=True)
+    s.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+    s.set_defaults(func=cmd_config_reference)
     return p
 
 

@@ -1,7 +1,11 @@
-"""The project file `tinyfw.toml`: schema, defaults and strict validation.
+"""The project file `tinyfw.toml`: one declarative schema, its defaults and strict validation.
 
-Every setting has a type and a range; unknown keys, wrong types and values out of range are
-reported as one line naming the file, the line (where it can be found) and the field.
+Every setting is a dataclass field declared with `setting(...)`: its type (the annotation), its
+default, its range or choices, its unit and its help text. The validator reads only that schema
+(plus the few rules that relate two settings, `_RULES`), and so does the reference
+docs/CONFIG.md (`tinyfw config-reference`), so the two cannot disagree. Unknown keys, wrong types
+and values out of range are reported as one line naming the file, the line (where it can be
+found) and the field.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+import typing
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,56 +26,115 @@ CONFIG_NAME = "tinyfw.toml"
 # A class name is data (it is printed by the firmware and escaped in generated C), but it is
 # also a folder name: refuse what cannot be a portable folder name or a single UART token.
 _CLASS_MAX_LEN = 48
+# TODO(boards): use the board-id rule sim/boards.py is to export (its own `_BOARD_ID` differs).
+_BOARD_ID = (r"[A-Za-z0-9_]{1,64}", "a board name (1 to 64 letters, digits or _)")
+_SEED = (0, 2**31 - 1)
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    unit: str = "",
+    range: tuple[float, float] | None = None,
+    choices: tuple[str, ...] | None = None,
+    length: tuple[int, int] | None = None,
+    items: tuple[int, int] | None = None,
+    pattern: tuple[str, str] | None = None,
+    noun: tuple[str, str] = ("item", "items"),
+) -> Any:
+    """One setting of tinyfw.toml: a dataclass field whose metadata is its schema.
+
+    `range` bounds a number, `choices` a string; for a list, `length` bounds how many items it
+    holds and `items` bounds each item; `pattern` is (regular expression, what it describes) that a
+    string must match in full; `noun` (singular, plural) names a list's items in messages.
+    """
+    meta = {"help": help, "unit": unit, "range": range, "choices": choices, "length": length,
+            "items": items, "pattern": pattern, "noun": noun}
+    if isinstance(default, (list, tuple)):
+        return field(default=tuple(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    dir: str = "../shared/data/st-har"
-    rate_hz: float = 26.0
-    units: str = "mg"
-    # Physical value of one raw count, in the model's input unit (milli-g -> g: 0.001).
-    unit_scale: float = 0.001
-    columns: tuple[str, ...] = ("x", "y", "z")
-    range: tuple[int, int] = (-4000, 4000)
-    classes: tuple[str, ...] = ("stationary", "walking", "running")
+    """The recorded sensor data."""
+
+    dir: str = setting("../shared/data/st-har",
+                       "dataset folder, one subfolder of CSV traces per class; relative to the "
+                       "project folder")
+    rate_hz: float = setting(26.0, "sensor output data rate", unit="Hz", range=(0.001, 1e6))
+    units: str = setting("mg", "name of the unit of one raw count (a comment in generated C)")
+    unit_scale: float = setting(0.001, "physical value of one raw count in the model's input "
+                                "unit (milli-g to g: 0.001)", range=(1e-12, 1e12))
+    columns: tuple[str, ...] = setting(("x", "y", "z"), "names of the sensor channels, in CSV "
+                                       "column order", length=(1, 16),
+                                       noun=("sensor channel", "sensor channels"))
+    range: tuple[int, int] = setting((-4000, 4000), "sensor full scale [min, max], min < max",
+                                     unit="raw int16 counts", items=(-32768, 32767))
+    classes: tuple[str, ...] = setting(
+        ("stationary", "walking", "running"),
+        f"class names (also folder names and UART tokens): distinct, not blank, at most "
+        f"{_CLASS_MAX_LEN} characters, no control character, no `/`, not `.` or `..`",
+        length=(2, 255), noun=("class", "classes"))
 
 
 @dataclass(frozen=True)
 class WindowConfig:
-    length: int = 52
-    hop: int = 13
+    """How traces are cut into the model's input windows."""
+
+    length: int = setting(52, "samples per window", unit="samples", range=(1, 65536))
+    hop: int = setting(13, "samples between the starts of two windows; at most `length`",
+                       unit="samples", range=(1, 65536))
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    arch: str = "conv1d"
-    filters: tuple[int, ...] = (8, 16)
-    kernel_sizes: tuple[int, ...] = (5, 3)
-    dense: int = 16
-    epochs: int = 30
-    batch_size: int = 32
-    learning_rate: float = 0.003
-    seed: int = 1234
-    augment_rotation: bool = True
+    """The network and its training."""
+
+    arch: str = setting("conv1d", "network family", choices=("conv1d",))
+    filters: tuple[int, ...] = setting((8, 16), "filters of each conv layer; non-empty, "
+                                       "as many as `kernel_sizes`", items=(1, 1024))
+    kernel_sizes: tuple[int, ...] = setting((5, 3), "kernel size of each conv layer",
+                                            unit="samples", items=(1, 64))
+    dense: int = setting(16, "units of the dense layer before the output", range=(1, 4096))
+    epochs: int = setting(30, "training epochs", range=(1, 10000))
+    batch_size: int = setting(32, "training batch size", unit="windows", range=(1, 65536))
+    learning_rate: float = setting(0.003, "Adam learning rate", range=(1e-9, 10.0))
+    seed: int = setting(1234, "seed of weight initialisation and shuffling", range=_SEED)
+    augment_rotation: bool = setting(True, "train on randomly rotated copies of the windows")
 
 
 @dataclass(frozen=True)
 class SplitConfig:
-    validation: float = 0.15
-    test: float = 0.2
-    seed: int = 7
+    """How recordings are split into training, validation and test sets."""
+
+    validation: float = setting(0.15, "share of each class's recordings held out for "
+                                "validation", range=(0.0, 0.9))
+    test: float = setting(0.2, "share of each class's recordings held out for the test; "
+                          "validation + test < 0.9", range=(0.0, 0.9))
+    seed: int = setting(7, "seed of the split", range=_SEED)
 
 
 @dataclass(frozen=True)
 class PostConfig:
-    method: str = "vote"  # "argmax" | "vote" | "threshold"
-    vote: int = 3  # windows in the majority vote (method = "vote")
-    threshold: float = 0.6  # minimum top probability (method = "threshold")
+    """Post-processing of the model's outputs on the device."""
+
+    method: str = setting("vote", "argmax (each window), vote (majority of the last `vote` "
+                          "windows) or threshold (top probability at least `threshold`)",
+                          choices=("argmax", "vote", "threshold"))
+    vote: int = setting(3, "windows in the majority vote (method = vote)", unit="windows",
+                        range=(1, 255))
+    threshold: float = setting(0.6, "minimum top probability (method = threshold)",
+                               range=(0.0, 1.0))
 
 
 @dataclass(frozen=True)
 class BoardConfig:
-    id: str = "mps2_an386"
+    """The target board."""
+
+    id: str = setting("mps2_an386", "board id: boards/<id>.json in the project or in tinyfw "
+                      "(`tinyfw boards` lists them)", pattern=_BOARD_ID)
 
 
 @dataclass(frozen=True)
@@ -97,37 +162,174 @@ class Config:
         return d.resolve()
 
 
-_SECTIONS = {
-    "data": DataConfig,
-    "window": WindowConfig,
-    "model": ModelConfig,
-    "split": SplitConfig,
-    "post": PostConfig,
-    "board": BoardConfig,
+# The sections of the file, in order: every field of Config except `path`.
+SECTIONS: dict[str, type] = {
+    f.name: f.default_factory for f in fields(Config) if f.default_factory is not MISSING
 }
 
-# (minimum, maximum) for numeric fields; None = unbounded on that side.
-_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "data.rate_hz": (0.001, 1e6),
-    "data.unit_scale": (1e-12, 1e12),
-    "window.length": (1, 65536),
-    "window.hop": (1, 65536),
-    "model.epochs": (1, 10000),
-    "model.batch_size": (1, 65536),
-    "model.dense": (1, 4096),
-    "model.learning_rate": (1e-9, 10.0),
-    "model.seed": (0, 2**31 - 1),
-    "split.validation": (0.0, 0.9),
-    "split.test": (0.0, 0.9),
-    "split.seed": (0, 2**31 - 1),
-    "post.vote": (1, 255),
-    "post.threshold": (0.0, 1.0),
-}
 
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "model.arch": ("conv1d",),
-    "post.method": ("argmax", "vote", "threshold"),
-}
+@dataclass(frozen=True)
+class Setting:
+    """One setting as the schema declares it (see `setting`)."""
+
+    section: str
+    key: str
+    type: Any  # the annotation: bool, int, float, str, tuple[int, ...], tuple[int, int], ...
+    default: Any
+    help: str
+    unit: str
+    range: tuple[float, float] | None
+    choices: tuple[str, ...] | None
+    length: tuple[int, int] | None
+    items: tuple[int, int] | None
+    pattern: tuple[str, str] | None
+    noun: tuple[str, str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+    @property
+    def item_type(self) -> type | None:
+        """For a list setting, the type of its items (None for a scalar)."""
+        return typing.get_args(self.type)[0] if typing.get_origin(self.type) is tuple else None
+
+
+def settings(section: str) -> list[Setting]:
+    """The settings of one section, in declaration order."""
+    cls = SECTIONS[section]
+    hints = typing.get_type_hints(cls)
+    return [Setting(section, f.name, hints[f.name], f.default, **f.metadata) for f in fields(cls)]
+
+
+def _number(x: float) -> str:
+    return repr(x)
+
+
+def _bounds(lo: float, hi: float, unit: str) -> str:
+    return f"[{_number(lo)}, {_number(hi)}]" + (f" {unit}" if unit else "")
+
+
+def _count(n: int, noun: tuple[str, str]) -> str:
+    """`one class`, `two classes`, `255 classes`."""
+    words = {1: "one", 2: "two", 3: "three"}
+    return f"{words.get(n, n)} {noun[0] if n == 1 else noun[1]}"
+
+
+_TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _check_value(s: Setting, value: Any, err: Callable[[str], None]) -> Any:
+    """Check one value against its setting's type and bounds; `err(msg)` raises."""
+    got = f"got {type(value).__name__} {value!r}"
+    item = s.item_type
+    if item is None:
+        t = s.type
+        if (t is bool) != isinstance(value, bool) or not isinstance(
+            value, {bool: bool, int: int, float: (int, float), str: str}[t]
+        ):
+            err(f"expected {_TYPE_WORDS[t]}, {got}")
+        if t is float:
+            if not math.isfinite(value):
+                err(f"expected a finite number, got {value!r}")
+            value = float(value)
+        if s.range is not None and not s.range[0] <= value <= s.range[1]:
+            err(f"{value!r} is out of range {_bounds(*s.range, s.unit)}")
+        if s.choices is not None and value not in s.choices:
+            err(f"{value!r} is not one of {', '.join(s.choices)}")
+        if s.pattern is not None and not re.fullmatch(s.pattern[0], value):
+            err(f"{value!r} is not {s.pattern[1]}")
+        return value
+    if not isinstance(value, list):
+        err(f"expected a list, {got}")
+    words = "integers" if item is int else "strings"
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, item):
+            err(f"expected a list of {words}, got item {v!r}")
+        if s.items is not None and not s.items[0] <= v <= s.items[1]:
+            err(f"item {v!r} is out of range {_bounds(*s.items, s.unit)}")
+    if s.length is not None and not s.length[0] <= len(value) <= s.length[1]:
+        lo, hi = s.length
+        if len(value) < lo:
+            err(f"at least {_count(lo, s.noun)} are needed ({lo} to {hi}), got {len(value)}")
+        err(f"at most {_count(hi, s.noun)} are supported ({lo} to {hi}), got {len(value)}")
+    return tuple(value)
+
+
+def validate_class_name(name: str, *, file: str | Path | None, field_name: str) -> None:
+    """Class names are data: any printable text is allowed except what cannot name a folder."""
+    if not name or not name.strip():
+        raise InputError("class name is empty", file=file, field=field_name)
+    if len(name) > _CLASS_MAX_LEN:
+        raise InputError(
+            f"class name {name!r} is longer than {_CLASS_MAX_LEN} characters",
+            file=file,
+            field=field_name,
+        )
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        raise InputError(
+            f"class name {name!r} contains a control character", file=file, field=field_name
+        )
+    if "/" in name or name in (".", ".."):
+        raise InputError(
+            f"class name {name!r} cannot be a folder name", file=file, field=field_name
+        )
+
+
+# -- rules between settings (or within one list): the reference lists their docstrings -------
+
+
+class _Broken(Exception):
+    """A rule is broken: (field, message); the caller adds the file and line."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def _range_is_min_max(cfg: Config) -> None:
+    """`data.range` is [min, max] with min < max."""
+    r = cfg.data.range
+    if len(r) != 2 or r[0] >= r[1]:
+        raise _Broken("data.range", "range must be [min, max] with min < max")
+
+
+def _class_names_are_distinct(cfg: Config) -> None:
+    """`data.classes` are distinct names that can be folder names and UART tokens."""
+    for i, c in enumerate(cfg.data.classes):
+        validate_class_name(c, file=None, field_name=f"data.classes[{i}]")
+    if len(set(cfg.data.classes)) != len(cfg.data.classes):
+        raise _Broken("data.classes", "class names repeat")
+
+
+def _hop_fits_the_window(cfg: Config) -> None:
+    """`window.hop` is at most `window.length`."""
+    if cfg.window.hop > cfg.window.length:
+        raise _Broken("window.hop", f"hop ({cfg.window.hop}) is longer than the window "
+                      f"({cfg.window.length})")
+
+
+def _one_kernel_per_conv(cfg: Config) -> None:
+    """`model.filters` and `model.kernel_sizes` are non-empty and of the same length."""
+    m = cfg.model
+    if len(m.filters) != len(m.kernel_sizes) or not m.filters:
+        raise _Broken("model.filters",
+                      "filters and kernel_sizes must be non-empty lists of the same length")
+
+
+def _something_left_to_train_on(cfg: Config) -> None:
+    """`split.validation` + `split.test` < 0.9: recordings are left to train on."""
+    if cfg.split.validation + cfg.split.test >= 0.9:
+        raise _Broken("split.test",
+                      "validation + test must leave recordings to train on (sum < 0.9)")
+
+
+_RULES = (_range_is_min_max, _class_names_are_distinct, _hop_fits_the_window,
+          _one_kernel_per_conv, _something_left_to_train_on)
+
+
+# -- reading ------------------------------------------------------------------------------------
 
 
 def _line_of(text: str, section: str, key: str | None) -> int | None:
@@ -158,63 +360,6 @@ def _line_of_top_key(text: str, key: str) -> int | None:
     return None
 
 
-def _check_value(
-    name: str, expected: Any, value: Any, err: Any
-) -> Any:
-    """Convert/validate one value against the default's type; `err(msg)` raises."""
-    if isinstance(expected, bool):
-        if not isinstance(value, bool):
-            err(f"expected true or false, got {type(value).__name__} {value!r}")
-        return value
-    if isinstance(expected, int):
-        if isinstance(value, bool) or not isinstance(value, int):
-            err(f"expected an integer, got {type(value).__name__} {value!r}")
-        return value
-    if isinstance(expected, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            err(f"expected a number, got {type(value).__name__} {value!r}")
-        if not math.isfinite(value):
-            err(f"expected a finite number, got {value!r}")
-        return float(value)
-    if isinstance(expected, str):
-        if not isinstance(value, str):
-            err(f"expected a string, got {type(value).__name__} {value!r}")
-        return value
-    if isinstance(expected, tuple):
-        if not isinstance(value, list):
-            err(f"expected a list, got {type(value).__name__} {value!r}")
-        item_type = type(expected[0]) if expected else str
-        out = []
-        for v in value:
-            if item_type is int and (isinstance(v, bool) or not isinstance(v, int)):
-                err(f"expected a list of integers, got item {v!r}")
-            if item_type is str and not isinstance(v, str):
-                err(f"expected a list of strings, got item {v!r}")
-            out.append(v)
-        return tuple(out)
-    raise AssertionError(f"unhandled default type for {name}")
-
-
-def validate_class_name(name: str, *, file: str | Path | None, field_name: str) -> None:
-    """Class names are data: any printable text is allowed except what cannot name a folder."""
-    if not name or not name.strip():
-        raise InputError("class name is empty", file=file, field=field_name)
-    if len(name) > _CLASS_MAX_LEN:
-        raise InputError(
-            f"class name {name!r} is longer than {_CLASS_MAX_LEN} characters",
-            file=file,
-            field=field_name,
-        )
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
-        raise InputError(
-            f"class name {name!r} contains a control character", file=file, field=field_name
-        )
-    if "/" in name or name in (".", ".."):
-        raise InputError(
-            f"class name {name!r} cannot be a folder name", file=file, field=field_name
-        )
-
-
 def parse_config(text: str, path: Path | None = None) -> Config:
     """Parse and validate project-file text. Raises InputError naming file, line and field."""
     shown = path if path is not None else CONFIG_NAME
@@ -230,17 +375,17 @@ def parse_config(text: str, path: Path | None = None) -> Config:
 
     sections: dict[str, Any] = {}
     for sec_name, sec_val in raw.items():
-        if sec_name not in _SECTIONS and not isinstance(sec_val, dict):
+        if sec_name not in SECTIONS and not isinstance(sec_val, dict):
             raise InputError(
                 f"unknown key outside any section; settings belong in a section "
-                f"({', '.join(f'[{n}]' for n in _SECTIONS)})",
+                f"({', '.join(f'[{n}]' for n in SECTIONS)})",
                 file=shown,
                 line=_line_of_top_key(text, sec_name),
                 field=sec_name,
             )
-        if sec_name not in _SECTIONS:
+        if sec_name not in SECTIONS:
             raise InputError(
-                f"unknown section [{sec_name}] (known: {', '.join(_SECTIONS)})",
+                f"unknown section [{sec_name}] (known: {', '.join(SECTIONS)})",
                 file=shown,
                 line=_line_of(text, sec_name, None),
                 field=sec_name,
@@ -252,9 +397,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
                 line=_line_of(text, sec_name, None),
                 field=sec_name,
             )
-        cls = _SECTIONS[sec_name]
-        defaults = cls()
-        known = {f.name for f in fields(cls)}
+        schema = {s.key: s for s in settings(sec_name)}
         kwargs: dict[str, Any] = {}
         for key, value in sec_val.items():
             fname = f"{sec_name}.{key}"
@@ -263,85 +406,22 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             def err(msg: str, fname: str = fname, line: int | None = line) -> None:
                 raise InputError(msg, file=shown, line=line, field=fname)
 
-            if key not in known:
-                err(f"unknown key (known in [{sec_name}]: {', '.join(sorted(known))})")
-            v = _check_value(fname, getattr(defaults, key), value, err)
-            if fname in _RANGES and isinstance(v, (int, float)):
-                lo, hi = _RANGES[fname]
-                if (lo is not None and v < lo) or (hi is not None and v > hi):
-                    err(f"{v!r} is out of range [{lo}, {hi}]")
-            if fname in _CHOICES and v not in _CHOICES[fname]:
-                err(f"{v!r} is not one of {', '.join(_CHOICES[fname])}")
-            kwargs[key] = v
-        sections[sec_name] = cls(**kwargs)
+            if key not in schema:
+                err(f"unknown key (known in [{sec_name}]: {', '.join(sorted(schema))})")
+            kwargs[key] = _check_value(schema[key], value, err)
+        sections[sec_name] = SECTIONS[sec_name](**kwargs)
 
     cfg = Config(**sections, path=path)
-    _check_cross_fields(cfg, text, shown)
+    for rule in _RULES:
+        try:
+            rule(cfg)
+        except _Broken as b:
+            sec, key = b.field.split(".")
+            raise InputError(b.message, file=shown, line=_line_of(text, sec, key),
+                             field=b.field) from None
+        except InputError as e:  # validate_class_name: no line for one item of a list
+            raise InputError(e.message, file=shown, field=e.field) from None
     return cfg
-
-
-def _check_cross_fields(cfg: Config, text: str, shown: Any) -> None:
-    def line(sec: str, key: str) -> int | None:
-        return _line_of(text, sec, key)
-
-    d = cfg.data
-    if len(d.columns) < 1 or len(d.columns) > 16:
-        raise InputError(
-            "columns must name 1 to 16 sensor channels",
-            file=shown, line=line("data", "columns"), field="data.columns",
-        )
-    if len(d.range) != 2 or d.range[0] >= d.range[1]:
-        raise InputError(
-            "range must be [min, max] with min < max",
-            file=shown, line=line("data", "range"), field="data.range",
-        )
-    if d.range[0] < -32768 or d.range[1] > 32767:
-        raise InputError(
-            "range must fit raw int16 sensor counts [-32768, 32767]",
-            file=shown, line=line("data", "range"), field="data.range",
-        )
-    if len(d.classes) < 2:
-        raise InputError(
-            "at least two classes are needed",
-            file=shown, line=line("data", "classes"), field="data.classes",
-        )
-    if len(d.classes) > 255:
-        raise InputError(
-            "at most 255 classes are supported",
-            file=shown, line=line("data", "classes"), field="data.classes",
-        )
-    for i, c in enumerate(d.classes):
-        validate_class_name(c, file=shown, field_name=f"data.classes[{i}]")
-    if len(set(d.classes)) != len(d.classes):
-        raise InputError(
-            "class names repeat", file=shown, line=line("data", "classes"), field="data.classes"
-        )
-    if cfg.window.hop > cfg.window.length:
-        raise InputError(
-            f"hop ({cfg.window.hop}) is longer than the window ({cfg.window.length})",
-            file=shown, line=line("window", "hop"), field="window.hop",
-        )
-    m = cfg.model
-    if len(m.filters) != len(m.kernel_sizes) or not m.filters:
-        raise InputError(
-            "filters and kernel_sizes must be non-empty lists of the same length",
-            file=shown, line=line("model", "filters"), field="model.filters",
-        )
-    if any(f < 1 or f > 1024 for f in m.filters) or any(k < 1 or k > 64 for k in m.kernel_sizes):
-        raise InputError(
-            "filters must be in [1, 1024] and kernel_sizes in [1, 64]",
-            file=shown, line=line("model", "filters"), field="model.filters",
-        )
-    if cfg.split.validation + cfg.split.test >= 0.9:
-        raise InputError(
-            "validation + test must leave recordings to train on (sum < 0.9)",
-            file=shown, line=line("split", "test"), field="split.test",
-        )
-    if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", cfg.board.id):
-        raise InputError(
-            f"board id {cfg.board.id!r} is not a board name",
-            file=shown, line=line("board", "id"), field="board.id",
-        )
 
 
 def _check_board_exists(cfg: Config, text: str, path: Path) -> None:
@@ -383,3 +463,74 @@ def find_project(start: Path | None = None) -> Path | None:
         if p.is_file():
             return p
     return None
+
+
+# -- the reference (docs/CONFIG.md) -------------------------------------------------------------
+
+REFERENCE_PATH = "docs/CONFIG.md"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return _number(value)
+
+
+def _type_words(s: Setting) -> str:
+    item = s.item_type
+    if item is None:
+        return {bool: "boolean", int: "integer", float: "number", str: "string"}[s.type]
+    args = typing.get_args(s.type)
+    word = "integer" if item is int else "string"
+    if args[-1] is Ellipsis:
+        return f"list of {word}s"
+    return "[" + ", ".join(word for _ in args) + "]"
+
+
+def _allowed(s: Setting) -> str:
+    parts = []
+    if s.range is not None:
+        parts.append(_bounds(*s.range, s.unit))
+    elif s.unit and s.items is None:
+        parts.append(s.unit)
+    if s.choices is not None:
+        parts.append(" \\| ".join(f"`{c}`" for c in s.choices))
+    if s.length is not None:
+        parts.append(f"{s.length[0]} to {s.length[1]} items")
+    if s.items is not None:
+        parts.append("each in " + _bounds(*s.items, s.unit))
+    if s.pattern is not None:
+        parts.append(s.pattern[1])
+    return "; ".join(parts)
+
+
+def render_reference() -> str:
+    """docs/CONFIG.md: every setting of tinyfw.toml, generated from the schema above."""
+    out = [
+        "# tinyfw.toml reference",
+        "",
+        (f"<!-- Generated from tinyfw/config.py by `tinyfw config-reference --out "
+         f"{REFERENCE_PATH}`; do not edit: tests/test_config_reference.py compares. -->"),
+        "",
+        ("The project file `tinyfw.toml` sits in the project folder (tinyfw looks for it "
+         "upward from the current folder, or takes `--project`). Every key is optional; a key "
+         "it does not know, a value of the wrong type or out of range is refused in one line "
+         "naming the file, the line and the field."),
+        "",
+    ]
+    for sec, cls in SECTIONS.items():
+        out += [f"## [{sec}]", "", (cls.__doc__ or "").strip(), "",
+                "| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+        for s in settings(sec):
+            cells = [f"`{s.key}`", _type_words(s), f"`{_toml(s.default)}`", _allowed(s),
+                     s.help.replace("|", "\\|")]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    out += ["## Rules between settings", ""]
+    out += [f"- {(rule.__doc__ or '').strip()}" for rule in _RULES]
+    out += ["- `board.id` names a manifest: `boards/<id>.json` in the project or in tinyfw.", ""]
+    return "\n".join(out)

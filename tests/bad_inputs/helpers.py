@@ -2,7 +2,7 @@
 run the real CLI on a bad input and check the promise of docs/ARCHITECTURE.md — exactly one line
 `tinyfw: error: FILE[:LINE]: [FIELD: ]MESSAGE` on stderr, exit status 2, no traceback.
 
-Import with `sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))`.
+Imported as `helpers` (tests/conftest.py puts this folder on the import path).
 """
 
 from __future__ import annotations
