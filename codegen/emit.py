@@ -10,6 +10,7 @@ banner lines too, is detected.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -158,6 +159,18 @@ def seal(text: str) -> str:
         raise ValueError("seal() needs a text that starts with banner()")
     digest = _digest(text)
     return head + sep + second.replace(UNSEALED, digest, 1) + sep2 + body
+
+
+def render_json(obj: Mapping[str, Any], model_sha256: str) -> str:
+    """A generated JSON file: valid JSON whose first two lines are the banner and the content
+    hash (as the `//` and `//content` keys), so check_generated() treats it like generated C."""
+    first, second = (ln.removeprefix("/* ").removesuffix(" */")
+                     for ln in banner(model_sha256).splitlines())
+    body = json.dumps(dict(obj), indent=2, sort_keys=True, ensure_ascii=True)
+    if not obj:
+        raise ValueError("render_json needs a non-empty mapping")
+    head = f'{{"//": {json.dumps(first)},\n  "//content": {json.dumps(second)},\n'
+    return seal(head + body[2:] + "\n")
 
 
 def render(env: jinja2.Environment, template: str, model_sha256: str, **ctx: Any) -> str:

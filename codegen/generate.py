@@ -10,10 +10,14 @@ the folder machinery (swap, lock, recovery of killed runs) is tinyfw.fileio.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from tinyfw import fileio
+from tinyfw import __version__, fileio
 from tinyfw.codegen import emit
 from tinyfw.codegen.ir import Graph, Op, Tensor
 from tinyfw.codegen.lowering import LowerContext, Lowered, load_lowerings
@@ -28,7 +32,7 @@ class ModelCode:
     lowered: list[Lowered]
     plan: Plan
     prefix: str
-    files: dict[str, str] = field(default_factory=dict)  # file name -> text
+    files: dict[str, str | bytes] = field(default_factory=dict)  # name -> text (bytes: .tflite)
 
     @property
     def macs(self) -> int:
@@ -248,6 +252,10 @@ def compile_model(graph: Graph, prefix: str = "model") -> ModelCode:
     code.files[f"{prefix}.c"] = emit.render(
         env, "model.c.j2", sha, headers=headers, lowered=view, **common
     )
+    # For the later steps (simulate, cost, renode, the contract check): the model itself and a
+    # machine-readable description, never regex-parsed back out of the C.
+    code.files[f"{prefix}.tflite"] = bytes(graph.raw)
+    code.files[f"{prefix}.json"] = emit.render_json(describe_generated(code, common), sha)
     data = {"p": prefix, "P": P, "length": len(graph.raw), "sha256": sha}
     code.files[f"{prefix}_data.h"] = emit.render(env, "model_data.h.j2", sha, **data)
     code.files[f"{prefix}_data.c"] = emit.render(
@@ -256,8 +264,95 @@ def compile_model(graph: Graph, prefix: str = "model") -> ModelCode:
     return code
 
 
-def _check_file(rel: str, path: Path) -> str | None:
+def describe_generated(code: ModelCode, common: dict[str, Any]) -> dict[str, Any]:
+    """What `<prefix>.json` says about the generated model (GeneratedModel reads it)."""
+    graph = code.graph
+    return {
+        "format": 1,
+        "generator_version": __version__,
+        "prefix": code.prefix,
+        "model_file": common["model_name"],
+        "model_sha256": graph.sha256,
+        "model_sha256_prefix": common["sha_prefix"],
+        "tflite": f"{code.prefix}.tflite",
+        "tflite_bytes": len(graph.raw),
+        "arena_bytes": code.plan.arena_size,
+        "macs": code.macs,
+        "const_bytes": code.const_bytes,
+        "inputs": [{k: v for k, v in t.items() if k != "scale_text"} | {"scale": t["scale_text"]}
+                   for t in common["inputs"]],
+        "outputs": [{k: v for k, v in t.items() if k != "scale_text"} | {"scale": t["scale_text"]}
+                    for t in common["outputs"]],
+        "ops": [{"index": low.op.index, "opcode": low.op.opcode, "kernel": low.kernel,
+                 "macs": low.macs} for low in code.lowered],
+    }
+
+
+@dataclass(frozen=True)
+class GeneratedModel:
+    """A generated folder as later steps see it: the .tflite it was generated from and its
+    description (`model.json`), both checked unedited."""
+
+    folder: Path
+    tflite: bytes
+    description: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        return str(self.description["model_sha256"])
+
+    @property
+    def arena_bytes(self) -> int:
+        return int(self.description["arena_bytes"])
+
+
+def read_generated(gen_dir: Path, prefix: str = "model") -> GeneratedModel:
+    """The model a generated folder was made from (InputError naming the file otherwise)."""
+    gen_dir = Path(gen_dir)
+    desc_path = gen_dir / f"{prefix}.json"
+    try:
+        text = desc_path.read_text(encoding="utf-8")
+    except OSError:
+        raise InputError(
+            "no generated model description here; run `tinyfw generate`", file=desc_path
+        ) from None
+    why = emit.check_generated(text)
+    if why is not None:
+        raise InputError(why, file=desc_path)
+    desc = json.loads(text)
+    tflite_path = gen_dir / str(desc["tflite"])
+    why = _check_tflite(tflite_path)
+    if why is not None:
+        raise InputError(why, file=tflite_path)
+    return GeneratedModel(gen_dir, tflite_path.read_bytes(), desc)
+
+
+def embedded_model(gen_dir: Path) -> bytes:
+    """The .tflite bytes a generated folder was made from (what the firmware was built from)."""
+    return read_generated(gen_dir).tflite
+
+
+_MODEL_SHA = re.compile(r"from model sha256 ([0-9a-f]{64})")
+
+
+def _check_tflite(path: Path) -> str | None:
+    """A generated .tflite is unedited when its sha256 is the one its description's banner
+    names (the description itself is checked like any generated text file)."""
+    try:
+        data = path.read_bytes()
+        first = path.with_suffix(".json").read_text(encoding="utf-8").split("\n", 1)[0]
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    m = _MODEL_SHA.search(first)
+    if m is None or hashlib.sha256(data).hexdigest() != m.group(1):
+        return "edited by hand since it was generated (not the model its description names)"
+    return None
+
+
+def check_generated_file(rel: str, path: Path) -> str | None:
     """None if `path` is an unedited file that `tinyfw generate` wrote, else why not."""
+    if path.suffix == ".tflite":
+        return _check_tflite(path)
     return emit.check_generated(path.read_text(encoding="utf-8", errors="replace"))
 
 
@@ -268,10 +363,10 @@ def check_output(out_dir: Path, *, force: bool = False) -> Path:
     """Before compiling: `out_dir` can be written by write_generated (InputError, one line,
     otherwise: a read-only or impossible folder, the project folder, hand edits unless
     force). Returns the folder that will be written (a symlink followed)."""
-    return fileio.check_output_folder(Path(out_dir), _check_file, force=force, hint=GENERATE_HINT)
+    return fileio.check_output_folder(Path(out_dir), check_generated_file, force=force, hint=GENERATE_HINT)
 
 
-def write_generated(out_dir: Path, files: dict[str, str], *, force: bool = False) -> list[Path]:
+def write_generated(out_dir: Path, files: dict[str, str | bytes], *, force: bool = False) -> list[Path]:
     """Write `files` as the whole content of `out_dir`: all or nothing, user edits never lost
     (tinyfw.fileio.write_folder). A generated file edited by hand, or a file or folder tinyfw
     did not write, stops the run (InputError naming it) unless force=True: then the old folder
@@ -281,7 +376,7 @@ def write_generated(out_dir: Path, files: dict[str, str], *, force: bool = False
         if Path(name).name != name or name.startswith("."):
             raise ValueError(f"generated file name {name!r} is not a plain file name")
     return fileio.write_folder(
-        Path(out_dir), files, check=_check_file, force=force, what="tinyfw generate",
+        Path(out_dir), files, check=check_generated_file, force=force, what="tinyfw generate",
         hint=GENERATE_HINT,
     )
 

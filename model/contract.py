@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tinyfw.codegen.generate import read_generated
 from tinyfw.codegen.tflite_metadata import read_metadata, with_metadata
 from tinyfw.config import Config
 from tinyfw.errors import InputError
@@ -149,14 +150,14 @@ def check(contract: Contract | None, cfg: Config, *, model_file: str | Path) -> 
 
 
 def check_generated(cfg: Config, gen_dir: Path) -> Contract | None:
-    """Check the model embedded in a generated folder (model_data.c) against tinyfw.toml.
+    """Check the model a generated folder was made from (its model.tflite) against tinyfw.toml.
 
     Returns its contract, or None when the model carries none (converted elsewhere; it was
     generated with tinyfw.toml as its contract and app_config.h records that). Raises
-    InputError naming model_data.c when a setting changed since the model was trained."""
-    from tinyfw.sim.simulate import embedded_model
-
-    model_file = Path(gen_dir) / "model_data.c"
-    contract = read(embedded_model(Path(gen_dir)), model_file=model_file)
+    InputError naming the generated .tflite when a setting changed since the model was
+    trained."""
+    generated = read_generated(Path(gen_dir))
+    model_file = generated.folder / generated.description["tflite"]
+    contract = read(generated.tflite, model_file=model_file)
     check(contract, cfg, model_file=model_file)
     return contract

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyfw import fileio
+from tinyfw.codegen.generate import read_generated
 from tinyfw.config import Config
 from tinyfw.errors import InputError
 from tinyfw.model import contract
@@ -27,7 +28,7 @@ from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import list_boards, load_board
 from tinyfw.sim.build import LIMIT_FIELDS, build_firmware
-from tinyfw.sim.simulate import embedded_model, run_folder, run_recording
+from tinyfw.sim.simulate import run_folder, run_recording
 
 
 @dataclass
@@ -74,8 +75,9 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     building = build_lock if build_lock is not None else contextlib.nullcontext()
     info = load_board(board, cfg.root / "boards")
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
-    tflite = embedded_model(gen_dir)
-    model_file = gen_dir / "model_data.c"
+    generated = read_generated(gen_dir)
+    tflite = generated.tflite
+    model_file = gen_dir / generated.description["tflite"]
     contract.check(contract.read(tflite, model_file=model_file), cfg, model_file=model_file)
     oracle = Oracle(tflite)
     work = work or cfg.root / "build" / "cost" / board

@@ -9,10 +9,8 @@ argmax and the post-processed activity agree.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -26,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinyfw import fileio
-from tinyfw.codegen import emit
+from tinyfw.codegen.generate import read_generated
 from tinyfw.config import Config
 from tinyfw.errors import InputError, RunFailed
 from tinyfw.model import contract
@@ -143,22 +141,6 @@ class SimReport:
             lines.append(f"  MISMATCH {r.name}: exit {r.exit_code}; {r.first_mismatch}")
         lines.append("PASS" if self.ok else "FAIL")
         return "\n".join(lines)
-
-
-def embedded_model(gen_dir: Path) -> bytes:
-    """The .tflite bytes embedded in a generated model_data.c (what the firmware was built from)."""
-    path = gen_dir / "model_data.c"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise InputError(
-            "no generated model here; run `tinyfw generate` first", file=path
-        ) from None
-    why = emit.check_generated(text)
-    if why is not None:
-        raise InputError(why, file=path)
-    body = text.split("= {", 1)[-1].split("};", 1)[0]
-    return bytes(int(v) & 0xFF for v in re.findall(r"-?\d+", body))
 
 
 def write_trace(samples: np.ndarray, path: Path) -> Path:
@@ -330,10 +312,11 @@ def simulate(
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     if json_path is not None:
         fileio.check_output_file(json_path)  # before the work, not after it
-    tflite = embedded_model(gen_dir)
-    model_file = gen_dir / "model_data.c"
+    generated = read_generated(gen_dir)
+    tflite = generated.tflite
+    model_file = gen_dir / generated.description["tflite"]
     contract.check(contract.read(tflite, model_file=model_file), cfg, model_file=model_file)
-    sha256 = hashlib.sha256(tflite).hexdigest()
+    sha256 = generated.sha256
     Oracle(tflite)  # a model TFLM cannot load fails here, before the build
     if build:
         res = build_firmware(
@@ -383,7 +366,7 @@ def simulate(
         flash_bytes=sizes.flash,
         static_ram_bytes=sizes.ram_static,
         stack_bytes=max((r.stack_bytes or 0) for r in results),
-        arena_bytes=_arena_size(gen_dir),
+        arena_bytes=generated.arena_bytes,
     )
     report.extra.update(_training_scores(training_report or cfg.root / "build/model/report.json",
                                          report.model_sha256))
@@ -404,8 +387,3 @@ def _training_scores(path: Path, sha256: str) -> dict[str, Any]:
         return {}
     keys = ("float_accuracy", "int8_accuracy", "post_accuracy", "test_windows")
     return {k: rep[k] for k in keys if k in rep}
-
-
-def _arena_size(gen_dir: Path) -> int:
-    m = re.search(r"#define MODEL_ARENA_SIZE (\d+)", (gen_dir / "model.h").read_text())
-    return int(m.group(1)) if m else 0

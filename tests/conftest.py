@@ -41,7 +41,7 @@ def bench_firmware(
 ) -> Callable[[str], tuple[Path, Path]]:
     """`bench_firmware(board)`: (ELF, generated folder) of the app with the benchmark model,
     built the first time a test asks for that board."""
-    from tinyfw.codegen.project import generate_project
+    from tinyfw.project import generate_project
     from tinyfw.sim.build import build_firmware
 
     built: dict[str, tuple[Path, Path]] = {}

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinyfw.codegen.project import generate_project
 from tinyfw.config import load_config
 from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import host_pipeline
 from tinyfw.model.oracle import Oracle
 from tinyfw.paths import ROOT
+from tinyfw.project import generate_project
 from tinyfw.sim import protocol
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import run_elf

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from tinyfw.codegen.project import generate_project
 from tinyfw.paths import ROOT
+from tinyfw.project import generate_project
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import pio_environment, pio_executable
 from tinyfw.sim.cost import board_cost

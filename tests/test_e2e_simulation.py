@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinyfw.codegen.project import generate_project
+from tinyfw.codegen.generate import embedded_model
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.windows import make_windows
 from tinyfw.paths import ROOT
+from tinyfw.project import generate_project
 from tinyfw.sim.build import build_firmware
-from tinyfw.sim.simulate import embedded_model, run_recording, simulate
+from tinyfw.sim.simulate import run_recording, simulate
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 

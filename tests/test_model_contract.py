@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from helpers import BENCH_MODEL, assert_one_line_error, project, run_inproc
 
-from tinyfw.codegen.project import generate_project
 from tinyfw.config import Config, load_config
 from tinyfw.errors import InputError
 from tinyfw.fileio import atomic_write_bytes
 from tinyfw.model import contract
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.train import train
+from tinyfw.project import generate_project
 
 pytestmark = pytest.mark.slow
 
@@ -175,7 +175,7 @@ def test_check_generated_refuses_a_project_file_changed_after_generate(trained, 
     changed = load_config(variant(tmp_path, "p", "[window]", "unit_scale = 0.002\n[window]"))
     with pytest.raises(InputError) as e:
         contract.check_generated(changed, gen)
-    assert e.value.file == str(gen / "model_data.c") and e.value.field == "data.unit_scale"
+    assert e.value.file == str(gen / "model.tflite") and e.value.field == "data.unit_scale"
     assert "\n" not in str(e.value)
 
 

@@ -203,10 +203,10 @@ def test_generate_waits_for_a_build_that_is_reading_the_generated_folder(tmp_pat
     the ELF is built from one model, never from a mix (and the other way round)."""
     import threading
 
-    from tinyfw.codegen.project import generate_project
+    from tinyfw.codegen.generate import embedded_model
     from tinyfw.config import load_config
+    from tinyfw.project import generate_project
     from tinyfw.sim.build import build_lock
-    from tinyfw.sim.simulate import embedded_model
 
     cfg = load_config(ROOT / "tinyfw.toml")
     model = tmp_path / "model_int8.tflite"

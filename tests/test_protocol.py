@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tinyfw.codegen.generate import embedded_model
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.config import load_config
 from tinyfw.model.data import load_dataset
@@ -24,7 +25,7 @@ from tinyfw.sim import protocol
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.hostbuild import build_verify_host, run_verify_host
 from tinyfw.sim.qemu import parse_fault, run_elf
-from tinyfw.sim.simulate import FIRMWARE_ARGV0, embedded_model, write_trace
+from tinyfw.sim.simulate import FIRMWARE_ARGV0, write_trace
 from tinyfw.sim.verify import random_records, record_bytes
 
 BOARD = "mps2_an386"

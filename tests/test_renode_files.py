@@ -28,12 +28,12 @@ except ImportError as exc:  # fail loudly, never skip
         "`.venv/bin/pip install robotframework==7.5` (requirements.txt)"
     ) from exc
 
-from tinyfw.codegen.project import generate_project
 from tinyfw.config import load_config
 from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
 from tinyfw.model.split import split_recordings
 from tinyfw.paths import ROOT
+from tinyfw.project import generate_project
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.preload import read_blob, run_preloaded, trace_region

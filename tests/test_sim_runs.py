@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 from helpers import BENCH_MODEL, assert_one_line_error, project, run_subprocess
 
-from tinyfw.codegen.project import generate_project
+from tinyfw.codegen.generate import embedded_model
 from tinyfw.config import load_config
 from tinyfw.model import contract
 from tinyfw.paths import ROOT
+from tinyfw.project import generate_project
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.cost import cost_report
 from tinyfw.sim.qemu import run_elf
-from tinyfw.sim.simulate import embedded_model, simulate
+from tinyfw.sim.simulate import simulate
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 

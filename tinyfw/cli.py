@@ -66,7 +66,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from tinyfw.codegen.project import generate_project
+    from tinyfw.project import generate_project
 
     cfg = _project(args)
     model = Path(args.model) if args.model else cfg.root / "build/model/model_int8.tflite"
