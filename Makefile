@@ -11,10 +11,10 @@ export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
-	@echo "make demo    train -> generate -> build -> simulate on ../shared/data/st-har"
+	@echo "make demo    train -> generate -> build -> simulate on data/st-har"
 	@echo "make test    the whole test suite"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
-	@echo "make bench   flash / RAM / instructions against TFLite Micro (../shared/bench)"
+	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
 setup:

@@ -10,7 +10,7 @@ place) in fuzz/crashes/<target>-<signature>.bin and continues, so that one long 
 than the first bug; without it the first crash stops the run (libFuzzer's default).
 
 Extra arguments go to libFuzzer. Defaults: seeds from fuzz/seeds/<target>/ (plus the benchmark
-model in ../shared/bench for tflite), working corpus fuzz/corpus/<target>/, crashing inputs
+model in bench for tflite), working corpus fuzz/corpus/<target>/, crashing inputs
 saved to fuzz/crashes/<target>-*, `-timeout=10` (a hang = more than 10 s on one input),
 `-rss_limit_mb=2048` (a huge allocation), `-seed=1`. A crash is any exception other than
 InputError. Keep every crasher as a regression case in tests/bad_inputs/fuzz/<target>/.
@@ -25,9 +25,10 @@ from pathlib import Path
 
 import atheris
 
+from tinyfw.paths import BENCH
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
 
 with atheris.instrument_imports(include=["tinyfw"]):
     sys.path.insert(0, str(HERE))
@@ -56,7 +57,7 @@ def main() -> None:
     if name == "tflite_struct":
         seeds = []
     if name == "tflite":
-        seeds += [ROOT / "tests" / "bad_inputs" / "models", SHARED_BENCH]
+        seeds += [ROOT / "tests" / "bad_inputs" / "models", BENCH]
     opts = [a for a in sys.argv[2:]]
     defaults = {
         "-timeout": "10",

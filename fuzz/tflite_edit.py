@@ -21,8 +21,9 @@ from typing import Any
 import flatbuffers
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as tfl
 
+from tinyfw.paths import BENCH_MODEL
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 
 _BENCH: bytes | None = None
 

@@ -1,9 +1,9 @@
 """`make bench`: tinyfw's firmware on the benchmark model against TensorFlow Lite Micro.
 
-Generates the benchmark model (../shared/bench/har_anchor_int8.tflite by default), builds the
+Generates the benchmark model (bench/har_anchor_int8.tflite by default), builds the
 bench app (firmware/bench: one inference on the fixed input) for each board, runs it in QEMU
 with -icount and reports flash, static RAM, stack and exact instructions per inference next to
-the TFLM numbers measured on the same model and board (../shared/bench/ANCHORS.md). The output
+the TFLM numbers measured on the same model and board (bench/ANCHORS.md). The output
 is also checked against the TFLM oracle: a fast wrong answer is not a result.
 
 Per op (on by default, --no-per-op to skip): a second build includes firmware/bench/bench_trace.h,
@@ -33,7 +33,6 @@ from tinyfw.sim.build import build_firmware
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
 from tinyfw.sim.qemu import ICOUNT_SHIFT, run_elf, ticks_to_instructions
 
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
 TRACE_H = ROOT / "firmware" / "bench" / "bench_trace.h"
 
 

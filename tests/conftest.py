@@ -24,9 +24,7 @@ for _folder in (TESTS / "bad_inputs", TESTS.parent / "fuzz"):
         sys.path.insert(0, str(_folder))
 
 from tinyfw.config import Config, load_config
-from tinyfw.paths import ROOT
-
-BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
+from tinyfw.paths import BENCH_MODEL, ROOT
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from tinyfw.config import load_config
 from tinyfw.model.data import Recording, load_dataset
 from tinyfw.model.evaluate import host_pipeline
 from tinyfw.model.oracle import Oracle
-from tinyfw.paths import ROOT
+from tinyfw.paths import BENCH_MODEL, ROOT
 from tinyfw.project import generate_project
 from tinyfw.sim import protocol
 from tinyfw.sim.build import build_firmware
@@ -30,7 +30,6 @@ from tinyfw.sim.simulate import compare, run_recording, simulate, write_trace
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
 BOARD = "mps2_an386"
-BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 L, H = 52, 13  # window length and hop of tinyfw.toml (the benchmark model's input)
 RING = L + H  # firmware/app/main.c: TFW_RING_FRAMES
 rng = np.random.default_rng(20240501)

@@ -330,7 +330,7 @@ def test_one_class_only_in_the_config_is_refused_before_reading_data(tmp_path: P
 # -- declared vs measured sampling rate -------------------------------------------------------
 # A CSV trace without timestamps cannot measure its own rate. The closest real statement of the
 # rate a recording was made at is the one its logger wrote into the file name: ST's data loggers
-# (and so ../shared/data/st-har) name files `<activity>_<n>_<rate>Hz_<range>g_<unit>.csv`.
+# (and so data/st-har) name files `<activity>_<n>_<rate>Hz_<range>g_<unit>.csv`.
 # tinyfw must refuse a recording whose `<rate>Hz` token disagrees with tinyfw.toml's
 # [data].rate_hz, because its windows would cover a different time span than the firmware's.
 RATE_CASES = {

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from tinyfw.paths import ROOT
+from tinyfw.paths import BENCH_MODEL, ROOT
 from tinyfw.project import generate_project
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import pio_environment, pio_executable
@@ -30,7 +30,6 @@ from tinyfw.sim.elfsize import elf_sizes
 pytestmark = pytest.mark.toolchain
 
 BOARD = "disco_l475vg_iot01a"
-BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 STM32L4 = ROOT / "firmware" / "board" / "stm32l4"
 
 

@@ -16,7 +16,7 @@ from tinyfw.codegen.generate import embedded_model
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.windows import make_windows
-from tinyfw.paths import ROOT
+from tinyfw.paths import BENCH_MODEL, ROOT
 from tinyfw.project import generate_project
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.simulate import run_recording, simulate
@@ -70,7 +70,7 @@ def test_firmware_equals_the_host_oracle_on_every_window_of_every_recording(cfg,
 def test_a_host_built_from_another_model_is_reported_as_mismatching(cfg, built, tmp_path):
     """The comparison can fail: firmware of the project model vs. an oracle of another one."""
     _, gen, res = built
-    bench = (ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite").read_bytes()
+    bench = BENCH_MODEL.read_bytes()
     mine = embedded_model(gen)
     assert hash(bench) != hash(mine), "the project model is the bench model; use another one"
     other = Oracle(bench)

@@ -9,14 +9,13 @@ import pytest
 
 from tinyfw.errors import InputError
 from tinyfw.model.oracle import Oracle
-
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+from tinyfw.paths import BENCH
 
 
 @pytest.fixture(scope="module")
 def anchor() -> Oracle:
     if not (BENCH / "har_anchor_int8.tflite").exists():
-        pytest.fail("the shared benchmark model is missing (../shared/bench)")
+        pytest.fail("the benchmark model is missing (bench)")
     return Oracle(BENCH / "har_anchor_int8.tflite")
 
 

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 def project() -> Config:
     cfg = load_config(ROOT / "tinyfw.toml")
     if not cfg.data_dir().is_dir():
-        pytest.fail(f"the dataset is missing at {cfg.data_dir()} (../shared/data/st-har)")
+        pytest.fail(f"the dataset is missing at {cfg.data_dir()} (data/st-har)")
     return cfg
 
 

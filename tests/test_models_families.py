@@ -15,12 +15,12 @@ from opcases import models
 
 from tinyfw.codegen.generate import compile_model
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.paths import ROOT
+from tinyfw.paths import EXAMPLE_DATA, ROOT
 from tinyfw.sim import verify as V
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
-DATA = ROOT.parent / "shared" / "data" / "st-har"
+DATA = EXAMPLE_DATA
 FAMILIES = [f.name for f in models.FAMILIES]
 BOARDS = ["mps2_an386", "lm3s6965evb"]
 

@@ -1,4 +1,4 @@
-"""The benchmark model (../shared/bench) goes through the specialized paths, and the bench reports
+"""The benchmark model (bench) goes through the specialized paths, and the bench reports
 them. Speed itself is measured by `make bench` (exact instruction counts), never asserted here:
 these tests only check that the paths the numbers rely on are the ones taken.
 
@@ -23,13 +23,12 @@ from opcases import harness
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.paths import ROOT
+from tinyfw.paths import BENCH, ROOT
 from tinyfw.sim import bench
 from tinyfw.sim.build import build_firmware
 
 pytestmark = pytest.mark.toolchain
 
-BENCH = ROOT.parent / "shared" / "bench"
 MODEL = BENCH / "har_anchor_int8.tflite"
 
 

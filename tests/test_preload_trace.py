@@ -18,7 +18,6 @@ import pytest
 
 from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
-from tinyfw.paths import ROOT
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.preload import (
     HEADER,
@@ -35,7 +34,6 @@ from tinyfw.sim.simulate import write_trace
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
-BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 rng = np.random.default_rng(20261128)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,8 +13,7 @@ from tinyfw.model.preprocess import (
     preprocess_window,
     window_means,
 )
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from tinyfw.paths import BENCH, EXAMPLE_DATA
 
 
 def params(input_scale: float, zero_point: int = 0, *, length: int = 52, channels: int = 3,
@@ -62,10 +59,10 @@ def test_int8_values_equal_float_rounding_for_every_count_at_random_scales():
 
 def test_uncentered_preprocessing_reproduces_the_benchmark_input_window_exactly():
     """bench/har_anchor_input.csv: the first window of walking_06 at the anchor's input scale."""
-    trace = SHARED / "data/st-har/walking/walking_06_26Hz_4g_mg.csv"
-    expected_csv = SHARED / "bench/har_anchor_input.csv"
+    trace = EXAMPLE_DATA / "walking/walking_06_26Hz_4g_mg.csv"
+    expected_csv = BENCH / "har_anchor_input.csv"
     if not trace.exists() or not expected_csv.exists():
-        pytest.fail("the shared data is missing (../shared/data/st-har)")
+        pytest.fail("the example data is missing (data/st-har)")
     raw = read_trace_csv(trace, 3, (-4000, 4000))[:52]
     expected = np.loadtxt(expected_csv, delimiter=",", dtype=np.int64).reshape(52, 3)
     got = preprocess_window(raw, params(0.03134901821613312, center=False))

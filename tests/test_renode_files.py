@@ -32,7 +32,7 @@ from tinyfw.config import load_config
 from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset
 from tinyfw.model.split import split_recordings
-from tinyfw.paths import ROOT
+from tinyfw.paths import BENCH_MODEL, ROOT
 from tinyfw.project import generate_project
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import build_firmware
@@ -48,7 +48,6 @@ from tinyfw.sim.renode import (
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
 BOARD = "mps2_an386"
-BENCH_MODEL = ROOT.parent / "shared" / "bench" / "har_anchor_int8.tflite"
 TESTS = Path(__file__).resolve().parent
 
 

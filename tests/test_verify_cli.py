@@ -13,12 +13,12 @@ from opcases import models, opcases
 from tinyfw.cli import main as tinyfw_main
 from tinyfw.codegen import generate as gen
 from tinyfw.codegen.tflite_reader import read_model
-from tinyfw.paths import ROOT
+from tinyfw.paths import EXAMPLE_DATA, ROOT
 from tinyfw.sim import verify as V
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
-DATA = ROOT.parent / "shared" / "data" / "st-har"
+DATA = EXAMPLE_DATA
 
 
 def family(name: str):

@@ -18,9 +18,7 @@ from pathlib import Path
 from tinyfw import __version__, procs
 from tinyfw.config import CONFIG_NAME, Config, find_project, load_config
 from tinyfw.errors import InputError, TinyfwError
-from tinyfw.paths import ROOT
-
-SHARED_BENCH = ROOT.parent / "shared" / "bench"
+from tinyfw.paths import BENCH, ROOT
 
 EPILOG = ("Project settings come from tinyfw.toml (found upward from the current folder); "
           "docs/CONFIG.md lists them.")
@@ -336,11 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_renode)
 
     s = command("bench", "flash, RAM and instructions of the benchmark model against TFLite Micro")
-    s.add_argument("--model", type=Path, default=SHARED_BENCH / "har_anchor_int8.tflite",
-                   metavar="M", help="int8 .tflite model (default ../shared/bench/har_anchor_int8)")
-    s.add_argument("--input", type=Path, default=SHARED_BENCH / "har_anchor_input.csv",
+    s.add_argument("--model", type=Path, default=BENCH / "har_anchor_int8.tflite",
+                   metavar="M", help="int8 .tflite model (default bench/har_anchor_int8)")
+    s.add_argument("--input", type=Path, default=BENCH / "har_anchor_input.csv",
                    metavar="CSV", help="the fixed input of the one inference")
-    s.add_argument("--anchors", type=Path, default=SHARED_BENCH / "ANCHORS.md", metavar="MD",
+    s.add_argument("--anchors", type=Path, default=BENCH / "ANCHORS.md", metavar="MD",
                    help="TFLM numbers measured on the same model and boards")
     s.add_argument("--board", action="append", metavar="ID",
                    help=f"board id, repeatable (default {DEFAULT_BOARD})")

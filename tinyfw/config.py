@@ -60,7 +60,7 @@ def setting(
 class DataConfig:
     """The recorded sensor data."""
 
-    dir: str = setting("../shared/data/st-har",
+    dir: str = setting("data/st-har",
                        "dataset folder, one subfolder of CSV traces per class; relative to the "
                        "project folder")
     rate_hz: float = setting(26.0, "sensor output data rate", unit="Hz", range=(0.001, 1e6))

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinyfw.cli import main
+from tinyfw.paths import EXAMPLE_DATA
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SHARED = ROOT.parent / "shared"
-BENCH_MODEL = SHARED / "bench" / "har_anchor_int8.tflite"
-ST_HAR = SHARED / "data" / "st-har"
+ST_HAR = EXAMPLE_DATA
 FUZZ = ROOT / "fuzz"
 if str(FUZZ) not in sys.path:
     sys.path.insert(0, str(FUZZ))

@@ -2,7 +2,7 @@
 committed (tests/opcases/data/models/ + models.json, same provenance rules as the op packs).
 
 Each family is a small Keras net on the project's windows (52 frames x 3 axes, tinyfw.toml),
-trained for a few epochs on the st-har recordings (read from ../shared/data/st-har, never
+trained for a few epochs on the st-har recordings (read from data/st-har, never
 copied here) so that weights, BatchNorm folding and activation ranges look like a real model's,
 then converted with TFLITE_BUILTINS_INT8 and int8 (or, for `float_io`, float32) input/output.
 
