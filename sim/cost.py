@@ -26,7 +26,7 @@ from tinyfw.model import contract
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
-from tinyfw.sim.boards import list_boards, load_board
+from tinyfw.sim.boards import estimate_board, list_boards, load_board
 from tinyfw.sim.build import LIMIT_FIELDS, build_firmware
 from tinyfw.sim.simulate import run_folder, run_recording
 
@@ -74,6 +74,9 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     builds (one project, one PlatformIO core) one at a time; the QEMU runs overlap."""
     building = build_lock if build_lock is not None else contextlib.nullcontext()
     info = load_board(board, cfg.root / "boards")
+    # A real board without a simulator may name a simulated board with the same core and code
+    # (tinyfw.estimate_on): its instruction count and stack are this board's estimate.
+    run_info = estimate_board(info, cfg.root / "boards")
     gen_dir = gen_dir or cfg.root / "firmware" / "generated"
     generated = read_generated(gen_dir)
     tflite = generated.tflite
@@ -89,18 +92,13 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     instructions = None
     stack = 0
     measured_on = "not simulated"
-    # A real board without a simulator may name a simulated board with the same core and code
-    # (tinyfw.estimate_on): its instruction count and stack are this board's estimate.
-    proxy = json.loads(info.manifest.read_text()).get("tinyfw", {}).get("estimate_on")
-    run_board, run_elf_path = board, res.elf
-    if not info.qemu_machine and proxy:
-        proxy_info = load_board(proxy, cfg.root / "boards")
-        if proxy_info.qemu_machine and proxy_info.cpu == info.cpu:
-            run_board = proxy
-            with building:
-                run_elf_path = build_firmware(cfg.root, proxy, generated=gen_dir,
-                                              build_dir=work / "proxy-pio").elf
-    if load_board(run_board, cfg.root / "boards").qemu_machine:
+    run_elf_path = res.elf
+    if run_info is not None and run_info.id != board:
+        with building:
+            run_elf_path = build_firmware(cfg.root, run_info.id, generated=gen_dir,
+                                          build_dir=work / "proxy-pio").elf
+    if run_info is not None:
+        run_board = run_info.id
         recs = split_recordings(load_dataset(data_dir, cfg), cfg.split).test or load_dataset(
             data_dir, cfg
         )

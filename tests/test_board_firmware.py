@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from tinyfw.sim.boards import BoardInfo, load_board
+from tinyfw.sim.boards import BoardInfo, load_board, simulated_boards
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
 from tinyfw.sim.qemu import (
     ICOUNT_SHIFT,
@@ -34,9 +34,9 @@ from tinyfw.sim.qemu import (
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
 ROOT = Path(__file__).resolve().parent.parent
-BOARD_IDS = ["mps2_an386", "mps2_an500", "lm3s6965evb", "mps2_an505"]
+BOARD_IDS = [b.id for b in simulated_boards(ROOT)]  # every board QEMU runs, from boards/*.json
 # QEMU's legacy lm3s6965evb machine ignores failed bus transactions (no BusFault there).
-BUS_ERROR_BOARDS = ["mps2_an386", "mps2_an500", "mps2_an505"]
+BUS_ERROR_BOARDS = [b.id for b in simulated_boards(ROOT) if b.qemu_machine != "lm3s6965evb"]
 SELFTEST_FILTER = "+<board/selftest/> +<board/common/> +<board/$TINYFW_BOARD_FAMILY/>"
 APT = "apt-get install -y gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 BUILD_TIMEOUT_S = 120
@@ -548,3 +548,33 @@ def test_a_fresh_checkout_with_an_empty_home_builds_offline(tmp_path: Path) -> N
     assert not (home / ".platformio").exists()
     elf = tmp_path / "build" / "mps2_an386" / "firmware.elf"
     assert run_elf(elf, "mps2_an386", args=["exit", "0"]).exit_code == 0
+
+
+def test_a_board_option_in_platformio_ini_overrides_the_manifest_field(tmp_path: Path) -> None:
+    """`board_tinyfw.stack_size = ...` in an environment: the builder reads the manifest after
+    PlatformIO applied it (linker script and firmware agree); a bad value names the field."""
+    require_tools()
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for folder in ("platform", "boards", "sim", "tinyfw"):
+        shutil.copytree(ROOT / folder, checkout / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
+    shutil.copytree(ROOT / "firmware" / "board", checkout / "firmware" / "board")
+    ini = (ROOT / "platformio.ini").read_text()
+    env = "[env:mps2_an386]\nboard = mps2_an386\n"
+    assert env in ini
+    (checkout / "platformio.ini").write_text(
+        ini.replace(env, env + "board_tinyfw.stack_size = 32768\n"))
+    built = pio_run("mps2_an386", tmp_path / "build", root=checkout)
+    assert built.returncode == 0, built.stdout + built.stderr
+    elf = tmp_path / "build" / "mps2_an386" / "firmware.elf"
+    board = load_board("mps2_an386", ROOT)
+    r = run(elf, board, "exit", "0")
+    assert r.uart_lines[0] == "selftest board=mps2_an386 stack_size=32768", uart(r)
+    assert elf_sizes(elf).stack_reserved == 32768 + board.handler_stack_bytes
+    (checkout / "platformio.ini").write_text(
+        ini.replace(env, env + "board_tinyfw.stack_size = 32766\n"))
+    bad = pio_run("mps2_an386", tmp_path / "bad", root=checkout)
+    assert bad.returncode != 0
+    assert (f"tinyfw: error: {checkout / 'boards' / 'mps2_an386.json'}: tinyfw.stack_size: "
+            "32766: use a multiple of 8") in bad.stderr, bad.stdout + bad.stderr

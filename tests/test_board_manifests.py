@@ -9,21 +9,33 @@ from pathlib import Path
 import pytest
 
 from tinyfw.errors import InputError, ToolMissing
-from tinyfw.sim.boards import list_boards, load_board
+from tinyfw.sim.boards import (
+    FAMILIES,
+    board_from_dict,
+    board_from_manifest,
+    check_board_id,
+    estimate_board,
+    list_boards,
+    load_board,
+    simulated_boards,
+)
 from tinyfw.sim.qemu import parse_fault, qemu_command, run_elf, split_uart, ticks_to_instructions
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARDS = ROOT / "boards"
-EXPECTED_BOARDS = {"mps2_an386", "mps2_an500", "lm3s6965evb", "mps2_an505"}
-REAL_BOARDS = {"disco_l475vg_iot01a"}  # not simulated (tests/test_board_disco_l475.py)
+BOARD_IDS = sorted(p.stem for p in BOARDS.glob("*.json"))
 
 
 def test_every_board_manifest_loads_with_the_fields_the_simulator_needs() -> None:
     boards = {b.id: b for b in list_boards(ROOT)}
-    assert set(boards) == EXPECTED_BOARDS | REAL_BOARDS
+    assert sorted(boards) == BOARD_IDS and len(boards) >= 2
+    assert [b.id for b in simulated_boards(ROOT)] == [
+        i for i in BOARD_IDS if boards[i].qemu_machine is not None]
     for b in boards.values():
-        if b.id in REAL_BOARDS:
-            assert b.qemu_machine is None and not b.semihosting and b.real_hardware
+        if b.qemu_machine is None:  # real hardware (tests/test_board_disco_l475.py)
+            assert not b.semihosting and b.real_hardware
+            if b.estimate_on is not None:
+                assert estimate_board(b, ROOT).qemu_machine  # type: ignore[union-attr]
             continue
         assert b.qemu_machine and b.semihosting
         assert b.flash_bytes > 0 and b.ram_bytes > b.stack_bytes + b.handler_stack_bytes
@@ -67,7 +79,7 @@ def test_an_unknown_board_names_the_boards_folder_and_lists_the_known_ones() -> 
         load_board("esp32", BOARDS)
     message = err.value.one_line()
     assert str(BOARDS) in message
-    for known in EXPECTED_BOARDS:
+    for known in BOARD_IDS:
         assert known in message
 
 
@@ -156,3 +168,130 @@ def test_a_qemu_lockup_is_reported_as_a_fault() -> None:
 
 def test_the_timer_period_is_exact() -> None:
     assert load_board("mps2_an386").timer.period_ns == Fraction(40)
+
+
+def test_every_board_has_a_platformio_environment_of_its_name() -> None:
+    import configparser
+
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(ROOT / "platformio.ini")
+    envs = {s[len("env:"):]: ini[s].get("board") for s in ini.sections() if s.startswith("env:")}
+    assert envs == {i: i for i in BOARD_IDS}
+
+
+def test_every_simulated_board_names_a_machine_the_installed_qemu_has() -> None:
+    import subprocess
+
+    out = subprocess.run(["qemu-system-arm", "-M", "help"], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    machines = {line.split()[0] for line in out.splitlines()[1:] if line.strip()}
+    for b in simulated_boards(ROOT):
+        assert b.qemu_machine in machines, b.id
+
+
+def test_every_board_family_has_its_driver_folder_and_implements_its_kinds() -> None:
+    for b in list_boards(ROOT):
+        family = FAMILIES[b.family]
+        assert (ROOT / "firmware" / "board" / b.family).is_dir()
+        assert (b.uart.kind, b.timer.kind) == (family.uart, family.timer)
+    assert set(FAMILIES) == {p.name for p in (ROOT / "firmware" / "board").iterdir()
+                             if p.is_dir() and p.name not in ("common", "selftest")}
+
+
+def an386(**changes: object) -> dict:
+    """The mps2_an386 manifest with some fields changed ("tinyfw.uart.kind": "pl011")."""
+    data = json.loads((BOARDS / "mps2_an386.json").read_text())
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        d = data
+        for key in parents:
+            d = d.setdefault(key, {})
+        if value is None:
+            del d[last]
+        else:
+            d[last] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"tinyfw__uart__kind": "pl011"}, "tinyfw.uart.kind", "mps2 drivers"),
+        ({"tinyfw__timer__kind": "systick"}, "tinyfw.timer.kind", "cmsdk_timer"),
+        ({"tinyfw__family": "esp32"}, "tinyfw.family", "use mps2, stellaris, stm32l4"),
+        ({"tinyfw__sensor": {"kind": "lsm6dsl", "i2c_base": "0x40005800", "i2c_address": 106}},
+         "tinyfw.sensor.kind", "implement no sensor"),
+        ({"tinyfw__stack_size": 1004}, "tinyfw.stack_size", "multiple of 8"),
+        ({"tinyfw__trace_region": {"size": 4194304}}, "tinyfw.trace_region.size", "smaller"),
+        ({"tinyfw__estimate_on": "mps2_an500"}, "tinyfw.estimate_on", "without"),
+        ({"tinyfw__semihosting": "maybe"}, "tinyfw.semihosting", "true or false"),
+        ({"tinyfw__uart__base": "0x140004000"}, "tinyfw.uart.base", "32-bit address"),
+        ({"build__float_abi": "double"}, "build.float_abi", "use soft, softfp, hard"),
+        ({"build__ldscript": None}, "build.ldscript", "missing"),
+        ({"upload__protocol": "jlink"}, "upload.protocol", "use qemu, pyocd, custom"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_a_manifest_field_that_contradicts_the_schema_is_named_in_one_line(
+    changes: dict, field: str, words: str
+) -> None:
+    path = BOARDS / "mps2_an386.json"
+    with pytest.raises(InputError) as err:
+        board_from_dict(an386(**changes), path)
+    assert (err.value.file, err.value.field) == (str(path), field)
+    assert words in err.value.one_line() and "\n" not in str(err.value)
+
+
+def test_platformio_override_strings_are_read_like_the_manifest_values() -> None:
+    """PlatformIO's board_<path> options for a field the manifest lacks arrive as strings."""
+    b = board_from_dict(
+        an386(tinyfw__semihosting="false", tinyfw__trace_region={"size": "4096"},
+              tinyfw__stack_size="0x2000"), BOARDS / "mps2_an386.json")
+    assert (b.semihosting, b.trace_region_bytes, b.stack_bytes) == (False, 4096, 8192)
+
+
+def test_the_builder_inputs_come_from_the_board_info() -> None:
+    b = load_board("mps2_an505", ROOT)
+    assert b.machine_flags() == ["-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard",
+                                 "-mfpu=fpv5-sp-d16"]
+    assert dict(b.c_defines()) == {
+        "TINYFW_BOARD_ID": '"mps2_an505"', "TINYFW_CPU_CLOCK_HZ": "20000000u",
+        "F_CPU": "20000000L", "TINYFW_UART_BASE": "0x50200000u",
+        "TINYFW_UART_CLOCK_HZ": "20000000u", "TINYFW_UART_BAUD": "115200u",
+        "TINYFW_TIMER_BASE": "0x50000000u", "TINYFW_TIMER_CLOCK_HZ": "20000000u",
+        "TINYFW_SEMIHOSTING": "1"}
+    ld = b.memory_ld("boards/mps2_an505.json")
+    assert "RAM   (rwx) : ORIGIN = 0x38000000, LENGTH = 1048576\n" in ld
+    assert "TRACE (rw)  : ORIGIN = 0x38100000, LENGTH = 1048576\n" in ld
+    assert "__stack_size = 16384;\n__handler_stack_size = 1024;\n" in ld
+    disco = load_board("disco_l475vg_iot01a", ROOT)
+    assert ("TINYFW_SENSOR_I2C_ADDRESS", "0x6Au") in disco.c_defines()
+
+
+@pytest.mark.parametrize("bad", ["", "../pyproject", "mps2 an386", "a" * 65, "x.json", 386])
+def test_a_board_id_that_is_not_a_name_is_refused_by_the_one_rule(bad: object) -> None:
+    with pytest.raises(InputError) as err:
+        check_board_id(bad, file="tinyfw.toml", line=3, field="board.id")
+    assert err.value.one_line().startswith("tinyfw.toml:3: board.id: board id ")
+    assert check_board_id("mps2_an386") == "mps2_an386"
+
+
+def test_a_manifest_whose_file_name_is_not_a_board_id_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "mps2-an386.json"
+    bad.write_text((BOARDS / "mps2_an386.json").read_text())
+    with pytest.raises(InputError) as err:
+        board_from_manifest(bad)
+    assert err.value.file == str(bad) and "is not a board name" in str(err.value)
+
+
+def test_estimates_on_a_board_with_another_core_are_refused(tmp_path: Path) -> None:
+    disco = json.loads((BOARDS / "disco_l475vg_iot01a.json").read_text())
+    disco["tinyfw"]["estimate_on"] = "lm3s6965evb"
+    for name in ("lm3s6965evb.json", "mps2_an386.json"):
+        (tmp_path / name).write_text((BOARDS / name).read_text())
+    (tmp_path / "disco.json").write_text(json.dumps(disco))
+    with pytest.raises(InputError) as err:
+        estimate_board(load_board("disco", tmp_path), tmp_path)
+    assert err.value.field == "tinyfw.estimate_on" and "same core" in str(err.value)
+    proxy = estimate_board(load_board("disco_l475vg_iot01a"), ROOT)
+    assert proxy is not None and proxy.id == "mps2_an386"

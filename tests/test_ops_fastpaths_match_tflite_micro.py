@@ -43,9 +43,22 @@ from opcases.opcases import (
     rand_weights,
 )
 
+from tinyfw.sim.boards import simulated_boards
+
 VERSION = 2  # of the case generators below: part of the cache key
 CASES = 24  # per pack (MEAN: fewer, larger cases; all of a pack's inputs live at once)
-BOARDS = ["mps2_an386", "lm3s6965evb", "mps2_an500", "mps2_an505"]
+
+
+
+def _one_board_per_core() -> list[str]:
+    """The first simulated board (by id, boards/*.json) of each core and float ABI."""
+    first: dict[tuple[str, str], str] = {}
+    for b in simulated_boards():
+        first.setdefault((b.cpu, b.float_abi), b.id)
+    return list(first.values())
+
+
+BOARDS = _one_board_per_core()  # lm3s6965evb (M3), mps2_an386 (M4F), mps2_an500, mps2_an505
 
 
 def _keras():

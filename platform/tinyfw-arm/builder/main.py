@@ -1,16 +1,16 @@
 """tinyfw-arm builder: the SCons recipe PlatformIO runs for every tinyfw board.
 
-Everything board-specific comes from the board manifest `boards/<id>.json`:
-  build.cpu / build.fpu / build.float_abi -> -mcpu/-mfpu/-mfloat-abi
-  build.f_cpu, tinyfw.uart.*, tinyfw.timer.*, tinyfw.semihosting -> -DTINYFW_* for the C code
-  tinyfw.sensor.i2c_base / .i2c_address (optional) -> -DTINYFW_SENSOR_I2C_BASE / _ADDRESS
-  tinyfw.flash_origin + upload.maximum_size, tinyfw.ram_origin + upload.maximum_ram_size,
-  tinyfw.stack_size, tinyfw.handler_stack_size -> $BUILD_DIR/tinyfw_memory.ld
-  tinyfw.trace_region.size (optional) -> the TRACE region at the end of RAM (preloaded traces)
-  tinyfw.family -> which firmware/board/<family>/ drivers are compiled
-  tinyfw.qemu_machine / upload.protocol -> the `upload` target
-so a board constant is written once. Any of them can be overridden per run with PlatformIO's
-`board_<path>` options, e.g. `-O board_tinyfw.stack_size=32768`.
+Everything board-specific comes from the board manifest `boards/<id>.json`, read through the one
+schema in sim/boards.py (imported from the project folder, which holds sim/ and tinyfw/), after
+PlatformIO applied the platformio.ini `board_<path>` options (e.g.
+`board_tinyfw.stack_size = 32768`) to it:
+  BoardInfo.machine_flags() -> -mcpu/-mthumb/-mfloat-abi/-mfpu
+  BoardInfo.c_defines()     -> -DTINYFW_* for the C code (firmware/board/README.md)
+  BoardInfo.memory_ld()     -> $BUILD_DIR/tinyfw_memory.ld (MEMORY map incl. the TRACE region,
+                               stack sizes), included by the linker script build.ldscript
+  BoardInfo.family          -> which firmware/board/<family>/ drivers are compiled
+  qemu_machine / upload_protocol / pyocd_target -> the `upload` target
+so a board constant is written once, and checked once.
 
 Per-build choices: an environment variable wins over the platformio.ini option, which wins
 over the default (`pio run` of PlatformIO 6.2.0 has no `-O`, so tests and `tinyfw verify` use the
@@ -59,23 +59,13 @@ board_file = board.manifest_path
 project_dir = env.subst("$PROJECT_DIR")
 src_dir = env.subst("$PROJECT_SRC_DIR")
 board_layer_dir = os.path.join(src_dir, "board")
-
-
-def manifest(path, kind=str):
-    """A required manifest field, converted; errors name the file and the field."""
-    try:
-        value = board.get(path)
-    except KeyError:
-        fail(f"{board_file}: {path}: missing", 2)
-    try:
-        if kind is int:
-            return int(value, 0) if isinstance(value, str) else int(value)
-        if kind is bool:
-            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-        return kind(value)
-    except (TypeError, ValueError):
-        fail(f"{board_file}: {path}: {value!r} is not a valid {kind.__name__}", 2)
-    return None
+if project_dir not in sys.path:
+    sys.path.insert(0, project_dir)
+try:
+    from sim.boards import board_from_dict  # pylint: disable=import-error
+    from tinyfw.errors import TinyfwError  # pylint: disable=import-error
+except ImportError as exc:
+    fail(f"cannot import sim/boards.py (the board schema) from {project_dir}: {exc}", 3)
 
 
 def project_option(name, default):
@@ -97,58 +87,18 @@ def project_path(value):
 
 # --- the board ------------------------------------------------------------------------------
 
-family = manifest("tinyfw.family")
+try:
+    # board.manifest: the manifest after PlatformIO applied the board_<path> options
+    info = board_from_dict(board.manifest, board_file)
+except TinyfwError as exc:
+    fail(exc.one_line(), getattr(exc, "exit_status", 2))
+family = info.family
 family_dir = os.path.join(board_layer_dir, family)
 if not os.path.isdir(family_dir):
     fail(f"{board_file}: tinyfw.family: no driver folder {family_dir}", 2)
-cpu = manifest("build.cpu")
-float_abi = board.get("build.float_abi", "soft")
-machine_flags = [f"-mcpu={cpu}", "-mthumb", f"-mfloat-abi={float_abi}"]
-if float_abi != "soft":
-    machine_flags.append(f"-mfpu={manifest('build.fpu')}")
-
-flash_origin = manifest("tinyfw.flash_origin", int)
-flash_size = manifest("upload.maximum_size", int)
-ram_origin = manifest("tinyfw.ram_origin", int)
-ram_size = manifest("upload.maximum_ram_size", int)
-stack_size = manifest("tinyfw.stack_size", int)
-handler_stack_size = manifest("tinyfw.handler_stack_size", int)
-if stack_size % 8 or handler_stack_size % 8:
-    fail(f"{board_file}: tinyfw.stack_size and tinyfw.handler_stack_size: use multiples of 8", 2)
-# Preloaded trace (firmware/app/sensor_trace.c): the last tinyfw.trace_region.size bytes of RAM
-# are kept out of the RAM region, never loaded, copied or zeroed (a debugger, QEMU's
-# `-device loader` or Renode's `sysbus LoadBinary` fills them). Optional; 0 = none.
-trace_region_size = board.get("tinyfw.trace_region.size", 0)
-try:
-    trace_region_size = (
-        int(trace_region_size, 0) if isinstance(trace_region_size, str) else int(trace_region_size)
-    )
-except (TypeError, ValueError):
-    fail(f"{board_file}: tinyfw.trace_region.size: {trace_region_size!r} is not a valid int", 2)
-if trace_region_size < 0 or trace_region_size % 8 or trace_region_size >= ram_size:
-    fail(
-        f"{board_file}: tinyfw.trace_region.size: {trace_region_size} must be a multiple of 8, "
-        f">= 0 and smaller than upload.maximum_ram_size ({ram_size})",
-        2,
-    )
-
-board_defines = [
-    ("TINYFW_BOARD_ID", env.StringifyMacro(env.subst("$BOARD"))),
-    ("TINYFW_CPU_CLOCK_HZ", f"{int(str(manifest('build.f_cpu')).rstrip('lLuU'))}u"),
-    ("F_CPU", manifest("build.f_cpu")),
-    ("TINYFW_UART_BASE", f"0x{manifest('tinyfw.uart.base', int):08X}u"),
-    ("TINYFW_UART_CLOCK_HZ", f"{manifest('tinyfw.uart.clock_hz', int)}u"),
-    ("TINYFW_UART_BAUD", f"{manifest('tinyfw.uart.baud', int)}u"),
-    ("TINYFW_TIMER_BASE", f"0x{manifest('tinyfw.timer.base', int):08X}u"),
-    ("TINYFW_TIMER_CLOCK_HZ", f"{manifest('tinyfw.timer.clock_hz', int)}u"),
-    ("TINYFW_SEMIHOSTING", 1 if manifest("tinyfw.semihosting", bool) else 0),
-]
-# A real sensor on an I2C bus (boards with one, e.g. the LSM6DSL of disco_l475vg_iot01a).
-if board.get("tinyfw.sensor.i2c_base", None) is not None:
-    board_defines += [
-        ("TINYFW_SENSOR_I2C_BASE", f"0x{manifest('tinyfw.sensor.i2c_base', int):08X}u"),
-        ("TINYFW_SENSOR_I2C_ADDRESS", f"0x{manifest('tinyfw.sensor.i2c_address', int):02X}u"),
-    ]
+machine_flags = info.machine_flags()
+# values are C text; the quotes of a C string literal must get through the shell
+board_defines = [(name, value.replace('"', '\\"')) for name, value in info.c_defines()]
 
 # --- toolchain and flags --------------------------------------------------------------------
 
@@ -178,7 +128,7 @@ env.Replace(
 )
 
 memory_ld = os.path.join(env.subst("$BUILD_DIR"), "tinyfw_memory.ld")
-ldscript = board.get("build.ldscript")
+ldscript = info.ldscript
 if not os.path.isabs(ldscript):
     in_project = os.path.join(project_dir, ldscript)
     ldscript = in_project if os.path.isfile(in_project) else os.path.join(board_layer_dir, ldscript)
@@ -220,18 +170,7 @@ env.Append(
 
 def write_memory_ld():
     """$BUILD_DIR/tinyfw_memory.ld from the manifest (rewritten only when it changes)."""
-    text = (
-        f"/* Generated by platform/tinyfw-arm/builder/main.py from "
-        f"{os.path.relpath(board_file, project_dir)}. Do not edit. */\n"
-        "MEMORY\n{\n"
-        f"    FLASH (rx)  : ORIGIN = 0x{flash_origin:08X}, LENGTH = {flash_size}\n"
-        f"    RAM   (rwx) : ORIGIN = 0x{ram_origin:08X}, LENGTH = {ram_size - trace_region_size}\n"
-        f"    TRACE (rw)  : ORIGIN = 0x{ram_origin + ram_size - trace_region_size:08X}, "
-        f"LENGTH = {trace_region_size}\n"
-        "}\n"
-        f"__stack_size = {stack_size};\n"
-        f"__handler_stack_size = {handler_stack_size};\n"
-    )
+    text = info.memory_ld(os.path.relpath(board_file, project_dir))
     os.makedirs(os.path.dirname(memory_ld), exist_ok=True)
     old = None
     if os.path.isfile(memory_ld):
@@ -332,18 +271,15 @@ AlwaysBuild(target_size)
 
 def run_in_qemu(target, source, env):  # pylint: disable=unused-argument,redefined-outer-name
     """`upload` on a simulated board: run the ELF in QEMU through sim/qemu.py."""
-    sys.path.insert(0, project_dir)
     try:
-        from sim.boards import board_from_manifest  # pylint: disable=import-outside-toplevel
         from sim.qemu import ICOUNT_SHIFT, run_elf  # pylint: disable=import-outside-toplevel
-        from tinyfw.errors import TinyfwError  # pylint: disable=import-outside-toplevel
     except ImportError as exc:
         sys.stderr.write(f"tinyfw: error: cannot import sim/qemu.py from {project_dir}: {exc}\n")
         return 1
     try:
         result = run_elf(
             os.path.abspath(str(source[0])),
-            board_from_manifest(board_file),
+            info,
             args=list(env.get("PROGRAM_ARGS") or []),
             cwd=project_dir,
             timeout_s=float(project_option("custom_tinyfw_timeout_s", "60")),
@@ -362,14 +298,14 @@ def run_in_qemu(target, source, env):  # pylint: disable=unused-argument,redefin
     return result.exit_code
 
 
-upload_protocol = env.subst("$UPLOAD_PROTOCOL") or board.get("upload.protocol", "qemu")
+upload_protocol = env.subst("$UPLOAD_PROTOCOL") or info.upload_protocol
 if upload_protocol == "qemu":
     upload_actions = [env.VerboseAction(run_in_qemu, "Running $SOURCE in QEMU")]
-    env.Replace(UPLOAD_PORT=f"qemu-system-arm -M {board.get('tinyfw.qemu_machine')}")
+    env.Replace(UPLOAD_PORT=f"qemu-system-arm -M {info.qemu_machine}")
 elif upload_protocol == "pyocd":
     env.Replace(
         UPLOADER="pyocd",
-        UPLOADERFLAGS=["load", "--target", board.get("upload.pyocd_target", "cortex_m")],
+        UPLOADERFLAGS=["load", "--target", info.pyocd_target],
         UPLOADCMD="$UPLOADER $UPLOADERFLAGS $SOURCE",
     )
     upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
