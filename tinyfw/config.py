@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from tinyfw.errors import InputError
+from tinyfw.sim.boards import BOARD_ID
 
 CONFIG_NAME = "tinyfw.toml"
 
 # A class name is data (it is printed by the firmware and escaped in generated C), but it is
 # also a folder name: refuse what cannot be a portable folder name or a single UART token.
 _CLASS_MAX_LEN = 48
-# TODO(boards): use the board-id rule sim/boards.py is to export (its own `_BOARD_ID` differs).
-_BOARD_ID = (r"[A-Za-z0-9_]{1,64}", "a board name (1 to 64 letters, digits or _)")
+# The board-id rule is the board schema's (sim/boards.py), described for the reference.
+_BOARD_ID = (BOARD_ID.pattern, "a board name (1 to 64 letters, digits or _)")
 _SEED = (0, 2**31 - 1)
 
 
