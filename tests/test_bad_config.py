@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from helpers import (
-    BENCH_MODEL,
     ROOT,
     assert_one_line_error,
     dataset,
@@ -21,6 +20,8 @@ from helpers import (
     run_subprocess,
     toml_string,
 )
+
+from tinyfw.paths import BENCH_MODEL
 
 GOOD = """\
 [data]

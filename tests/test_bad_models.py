@@ -23,14 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import (
-    BENCH_MODEL,
-    assert_one_line_error,
-    project,
-    run_inproc,
-    run_subprocess,
-)
+from helpers import assert_one_line_error, project, run_inproc, run_subprocess
 from tflite_edit import bench_bytes, edited
+
+from tinyfw.paths import BENCH_MODEL
 
 MODELS = Path(__file__).parent / "bad_inputs" / "models"
 BENCH = bench_bytes()

@@ -18,7 +18,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import BENCH_MODEL, ROOT, project, tinyfw_exe
+from helpers import ROOT, project, tinyfw_exe
+
+from tinyfw.paths import BENCH_MODEL
 
 pytestmark = pytest.mark.toolchain
 

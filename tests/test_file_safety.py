@@ -12,15 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import (
-    BENCH_MODEL,
-    assert_one_line_error,
-    project,
-    run_inproc,
-    run_subprocess,
-)
+from helpers import assert_one_line_error, project, run_inproc, run_subprocess
 
 from tinyfw.codegen import emit
+from tinyfw.paths import BENCH_MODEL
 from tinyfw.sim.renode import with_banner
 
 

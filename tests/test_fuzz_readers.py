@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 import targets
-from helpers import BENCH_MODEL, run_inproc
+from helpers import run_inproc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tflite_edit import bench_bytes
+
+from tinyfw.paths import BENCH_MODEL
 
 MAX_SECONDS = 5.0
 MAX_RSS_MB = 400

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import BENCH_MODEL, assert_one_line_error, project, run_inproc
+from helpers import assert_one_line_error, project, run_inproc
 
 from tinyfw.config import Config, load_config
 from tinyfw.errors import InputError
@@ -21,6 +21,7 @@ from tinyfw.fileio import atomic_write_bytes
 from tinyfw.model import contract
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.train import train
+from tinyfw.paths import BENCH_MODEL
 from tinyfw.project import generate_project
 
 pytestmark = pytest.mark.slow

@@ -17,8 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import BENCH_MODEL, project, run_inproc
+from helpers import project, run_inproc
 from tflite_edit import edited
+
+from tinyfw.paths import BENCH_MODEL
 
 # Kills a real `tinyfw generate` process at every stage of the write: many processes, ~15 s.
 pytestmark = pytest.mark.slow

@@ -9,13 +9,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from helpers import (
-    BENCH_MODEL,
-    assert_one_line_error,
-    project,
-    run_inproc,
-    run_subprocess,
-)
+from helpers import assert_one_line_error, project, run_inproc, run_subprocess
+
+from tinyfw.paths import BENCH_MODEL
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import BENCH_MODEL, assert_one_line_error, project, run_subprocess
+from helpers import assert_one_line_error, project, run_subprocess
 
 from tinyfw.codegen.generate import embedded_model
 from tinyfw.config import load_config
 from tinyfw.model import contract
-from tinyfw.paths import ROOT
+from tinyfw.paths import BENCH_MODEL, ROOT
 from tinyfw.project import generate_project
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.cost import cost_report
