@@ -6,7 +6,7 @@ annotation's metadata. `render(obj)` fills the format, `parse_line(text)` matche
 derived from the same format, and `render(parse_line(s)) == s` for every line that parses
 (numbers are canonical: no leading zeros, no `-0`, hex in lower case).
 
-The C side is its checked twin, `firmware/app/tfw_protocol.h`: one macro per literal piece of
+The C side is its checked twin, `firmware/board/tfw_protocol.h`: one macro per literal piece of
 each format (`c_macros()` says which; `tests/test_protocol.py` compares them).
 
     application (firmware/app/main.c)       tinyfw win change warn stats done
@@ -331,7 +331,7 @@ def word(kind: type[Line]) -> str:
 
 
 def c_macros() -> dict[str, str]:
-    """The macros `firmware/app/tfw_protocol.h` must define: `TFW_LINE_<KIND>` is the text
+    """The macros `firmware/board/tfw_protocol.h` must define: `TFW_LINE_<KIND>` is the text
     before the kind's first field, `TFW_LINE_<KIND>_<FIELD>` the text before FIELD where that
     is more than one space."""
     macros = {}

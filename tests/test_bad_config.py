@@ -420,4 +420,4 @@ def test_the_generated_sources_do_not_depend_on_dataset_paths(tmp_path: Path):
     r = run_inproc(["--project", str(proj), "generate", "--model", str(BENCH_MODEL),
                     "--out", str(gen)])
     assert r.status == 0, r.err
-    assert all("evil" not in f.read_text() for f in gen.iterdir())
+    assert all(b"evil" not in f.read_bytes() for f in gen.iterdir())

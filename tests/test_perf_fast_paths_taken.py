@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from opcases import harness
 
+from tinyfw import cli
 from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.ops._packing import fold_bias, pack_row_pairs
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.paths import BENCH, ROOT
-from tinyfw.sim import bench
 from tinyfw.sim.build import build_firmware
 
 pytestmark = pytest.mark.toolchain
@@ -97,8 +97,8 @@ def test_the_m4_build_uses_the_dsp_instructions_and_the_m3_build_does_not(builds
 
 def test_the_bench_reports_every_op_and_a_bit_exact_output(tmp_path):
     out = tmp_path / "bench.json"
-    assert bench.main(["--board", "mps2_an386", "--work", str(tmp_path / "work"),
-                       "--json", str(out)]) == 0
+    assert cli.main(["bench", "--board", "mps2_an386", "--work", str(tmp_path / "work"),
+                     "--json", str(out)]) == 0
     r = json.loads(out.read_text())["tinyfw"][0]
     assert r["bit_exact"] and r["outputs"] == r["oracle_outputs"]
     ops = r["per_op"]

@@ -1,5 +1,5 @@
 """The UART protocol is written once (sim/protocol.py renders and parses every line kind) and
-its C twin (firmware/app/tfw_protocol.h) holds the same text: the header is compared with the
+its C twin (firmware/board/tfw_protocol.h) holds the same text: the header is compared with the
 module, and real firmware (the app on mps2_an386 in QEMU with the committed
 firmware/generated model, the verification app on the host) prints lines that parse and
 re-render byte for byte."""
@@ -30,7 +30,7 @@ from tinyfw.sim.verify import random_records, record_bytes
 
 BOARD = "mps2_an386"
 GENERATED = ROOT / "firmware" / "generated"
-HEADER = ROOT / "firmware" / "app" / "tfw_protocol.h"
+HEADER = ROOT / "firmware" / "board" / "tfw_protocol.h"
 
 
 def random_value(rng: np.random.Generator, kind: protocol._Field) -> Any:

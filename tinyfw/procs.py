@@ -25,7 +25,9 @@ from pathlib import Path
 
 from tinyfw.errors import InputError, TinyfwError
 
-_lock = threading.Lock()
+# Re-entrant: the signal handler (stop_children) runs in the main thread, possibly while that
+# same thread holds the lock in run().
+_lock = threading.RLock()
 _live: set[subprocess.Popen[bytes]] = set()
 _stopping = threading.Event()
 
@@ -120,12 +122,12 @@ def run(
         env=None if env is None else dict(env),
         start_new_session=True,
     )
-    with _lock:
-        _live.add(proc)
-    if _stopping.is_set():  # a stop came while it was starting
-        _kill_group(proc)
     timed_out = False
     try:
+        with _lock:
+            _live.add(proc)
+        if _stopping.is_set():  # a stop came while it was starting
+            _kill_group(proc)
         try:
             out, err = proc.communicate(input=input, timeout=timeout_s)
         except subprocess.TimeoutExpired:

@@ -7,12 +7,12 @@
  * after every op, which stamps the timer; a second line gives the ticks per op index
  * (ops without code, e.g. RESHAPE, included) and the cost of one stamp for the host to subtract:
  *   ops stamp=<ticks of one stamp> <op index>:<ticks>,...
- * The lines' text is in app/tfw_protocol.h (the twin of sim/protocol.py).
+ * The lines' text is in board/tfw_protocol.h (the twin of sim/protocol.py).
  */
 #include <stdint.h>
 #include <string.h>
 
-#include "../app/tfw_protocol.h"
+#include "../board/tfw_protocol.h"
 #include "bench_input.h"
 #include "board.h"
 #include "model.h"

@@ -5,10 +5,10 @@
  *   ticks <record> <timer ticks of one invoke>
  *   done <records>
  * A record is the concatenation of all model inputs' bytes. The lines' text is in
- * app/tfw_protocol.h (the twin of sim/protocol.py). */
+ * board/tfw_protocol.h (the twin of sim/protocol.py). */
 #include <stdint.h>
 
-#include "../app/tfw_protocol.h"
+#include "../board/tfw_protocol.h"
 #include "verify_io.h"
 
 static int g_trace;

@@ -1,6 +1,6 @@
 /*
  * fault.c - one handler for HardFault, MemManage, BusFault, UsageFault, SecureFault and any
- * unexpected exception. It prints ONE UART line (text from app/tfw_protocol.h, the twin of
+ * unexpected exception. It prints ONE UART line (text from board/tfw_protocol.h, the twin of
  * sim/protocol.py's Fault)
  *
  *   fault <name> cfsr=0x........ hfsr=0x........ mmfar=0x........ bfar=0x........
@@ -13,7 +13,7 @@
  */
 #include <stdint.h>
 
-#include "../../app/tfw_protocol.h"
+#include "../tfw_protocol.h"
 #include "../board.h"
 #include "board_internal.h"
 

@@ -1,7 +1,8 @@
 """tinyfw-arm builder: the SCons recipe PlatformIO runs for every tinyfw board.
 
 Everything board-specific comes from the board manifest `boards/<id>.json`, read through the one
-schema in sim/boards.py (imported from the project folder, which holds sim/ and tinyfw/), after
+schema in sim/boards.py (tinyfw as installed in the Python running PlatformIO; else the
+project folder's sim/ and tinyfw/), after
 PlatformIO applied the platformio.ini `board_<path>` options (e.g.
 `board_tinyfw.stack_size = 32768`) to it:
   BoardInfo.machine_flags() -> -mcpu/-mthumb/-mfloat-abi/-mfpu
@@ -59,13 +60,21 @@ board_file = board.manifest_path
 project_dir = env.subst("$PROJECT_DIR")
 src_dir = env.subst("$PROJECT_SRC_DIR")
 board_layer_dir = os.path.join(src_dir, "board")
-if project_dir not in sys.path:
-    sys.path.insert(0, project_dir)
-try:
-    from sim.boards import board_from_dict  # pylint: disable=import-error
+try:  # the tinyfw installed in the Python that runs PlatformIO (make setup: .venv)
     from tinyfw.errors import TinyfwError  # pylint: disable=import-error
-except ImportError as exc:
-    fail(f"cannot import sim/boards.py (the board schema) from {project_dir}: {exc}", 3)
+    from tinyfw.sim import boards as board_schema  # pylint: disable=import-error
+    from tinyfw.sim import qemu as qemu_runner  # pylint: disable=import-error
+except ImportError:  # PlatformIO from elsewhere: the checkout's own sources
+    if project_dir not in sys.path:
+        sys.path.insert(0, project_dir)
+    try:
+        from sim import boards as board_schema  # pylint: disable=import-error
+        from sim import qemu as qemu_runner  # pylint: disable=import-error
+        from tinyfw.errors import TinyfwError  # pylint: disable=import-error
+    except ImportError as exc:
+        fail(f"cannot import tinyfw (the board schema, sim/boards.py): {exc}; run PlatformIO "
+             "from the Python where tinyfw is installed (make setup: .venv/bin/pio)", 3)
+board_from_dict = board_schema.board_from_dict
 
 
 def project_option(name, default):
@@ -272,18 +281,14 @@ AlwaysBuild(target_size)
 def run_in_qemu(target, source, env):  # pylint: disable=unused-argument,redefined-outer-name
     """`upload` on a simulated board: run the ELF in QEMU through sim/qemu.py."""
     try:
-        from sim.qemu import ICOUNT_SHIFT, run_elf  # pylint: disable=import-outside-toplevel
-    except ImportError as exc:
-        sys.stderr.write(f"tinyfw: error: cannot import sim/qemu.py from {project_dir}: {exc}\n")
-        return 1
-    try:
-        result = run_elf(
+        result = qemu_runner.run_elf(
             os.path.abspath(str(source[0])),
             info,
             args=list(env.get("PROGRAM_ARGS") or []),
             cwd=project_dir,
             timeout_s=float(project_option("custom_tinyfw_timeout_s", "60")),
-            icount_shift=int(project_option("custom_tinyfw_icount_shift", str(ICOUNT_SHIFT))),
+            icount_shift=int(project_option("custom_tinyfw_icount_shift",
+                                            str(qemu_runner.ICOUNT_SHIFT))),
         )
     except TinyfwError as exc:
         sys.stderr.write(f"tinyfw: error: {exc.one_line()}\n")
