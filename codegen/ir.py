@@ -28,6 +28,11 @@ _NUMPY = {
 }
 
 
+def numpy_dtype(dtype: str) -> np.dtype:
+    """The little-endian numpy dtype of a tensor type name ("int8", "float32", ...)."""
+    return np.dtype(_NUMPY[dtype]).newbyteorder("<")
+
+
 @dataclass(frozen=True)
 class Quant:
     """Affine quantization: real = scale * (q - zero_point), per tensor or per `axis`."""
@@ -82,7 +87,7 @@ class Tensor:
         """Constant contents as a numpy array of the tensor's shape (little-endian)."""
         if self.data is None:
             raise ValueError(f"tensor {self.index} is not constant")
-        dt = np.dtype(_NUMPY[self.dtype]).newbyteorder("<")
+        dt = numpy_dtype(self.dtype)
         return np.frombuffer(self.data, dtype=dt, count=self.numel).reshape(self.shape)
 
     def describe(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinyfw.codegen import ops as ops_pkg
 from tinyfw.codegen import qmath
 from tinyfw.codegen.ir import Graph, Op, Tensor
 from tinyfw.errors import InputError
@@ -201,8 +202,6 @@ LowerFn = Callable[[Op, LowerContext], Lowered]
 
 def load_lowerings() -> dict[str, LowerFn]:
     """All lowerings from the modules of codegen/ops (each defines OPS = {name: fn})."""
-    from tinyfw.codegen import ops as ops_pkg
-
     table: dict[str, LowerFn] = {}
     for mod in sorted(pkgutil.iter_modules(ops_pkg.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{ops_pkg.__name__}.{mod.name}")

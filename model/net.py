@@ -23,6 +23,7 @@ class NetSize:
 
 
 def _keras() -> Any:
+    # Lazy: Keras loads TensorFlow (seconds); commands that do not train never pay for it.
     import keras
 
     return keras

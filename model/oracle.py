@@ -25,7 +25,7 @@ _MIN_ARENA = 256 * 1024
 
 
 def _runtime() -> Any:
-    try:
+    try:  # lazy: an optional dependency (ToolMissing when absent), and slow to load
         from tflite_micro import runtime
     except ImportError:
         raise ToolMissing(

@@ -16,6 +16,7 @@ def to_int8_tflite(model: Any, representative: np.ndarray) -> bytes:
     """Convert with TFLiteConverter.from_keras_model (Optimize.DEFAULT, TFLITE_BUILTINS_INT8,
     int8 input and output). `representative`: float windows (N, length, channels), fed one at a
     time in order (calibration ranges come from them)."""
+    # Lazy: TensorFlow takes seconds to load; only quantizing needs it.
     import tensorflow as tf
 
     rep = np.asarray(representative, dtype=np.float32)

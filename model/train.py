@@ -88,6 +88,7 @@ def fit_model(
     """Train the float Keras model (seeded, deterministic) on the training recordings,
     re-augmented every epoch: replay speed, then per window rotation and gain. Adam with the
     learning rate decaying along a cosine to 5 % of `model.learning_rate` over the epochs."""
+    # Lazy: TensorFlow/Keras take seconds to load; only training needs them.
     import keras
     import tensorflow as tf
 

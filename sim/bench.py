@@ -27,6 +27,7 @@ from tinyfw.codegen.generate import compile_model, write_generated
 from tinyfw.codegen.tflite_reader import read_model
 from tinyfw.errors import RunFailed
 from tinyfw.fileio import atomic_write_text, check_output_file
+from tinyfw.model.oracle import Oracle
 from tinyfw.paths import ROOT
 from tinyfw.sim import protocol
 from tinyfw.sim.build import build_firmware
@@ -70,8 +71,6 @@ def per_op_instructions(elf: Path, board: str, graph: Any) -> list[dict[str, Any
 
 def bench_board(model: Path, input_csv: Path, board: str, work: Path,
                 per_op: bool = True) -> dict[str, Any]:
-    from tinyfw.model.oracle import Oracle
-
     graph = read_model(model)
     code = compile_model(graph)
     x = np.loadtxt(input_csv, delimiter=",", dtype=np.int64).reshape(-1)

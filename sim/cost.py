@@ -28,6 +28,7 @@ from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim.boards import estimate_board, list_boards, load_board
 from tinyfw.sim.build import LIMIT_FIELDS, build_firmware
+from tinyfw.sim.elfsize import elf_sizes
 from tinyfw.sim.simulate import run_folder, run_recording
 
 
@@ -86,8 +87,6 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     work = work or cfg.root / "build" / "cost" / board
     with building:
         res = build_firmware(cfg.root, board, generated=gen_dir, build_dir=work / "pio")
-    from tinyfw.sim.elfsize import elf_sizes
-
     sizes = elf_sizes(res.elf)
     instructions = None
     stack = 0

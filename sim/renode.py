@@ -48,6 +48,7 @@ from tinyfw.model.oracle import Oracle
 
 from . import protocol
 from .boards import BoardInfo, load_board
+from .build import build_firmware, firmware_elf
 from .preload import check_fits, trace_blob, trace_region
 from .simulate import select_recordings
 
@@ -440,8 +441,6 @@ def renode_files(
 ) -> RenodeFiles:
     """Build the firmware (unless build=False), select the recordings, write the files; an
     output folder that cannot be written (or holds hand edits, unless force) stops it first."""
-    from tinyfw.sim.build import build_firmware, firmware_elf
-
     info = _load_board(cfg, board)
     if info.qemu_machine is None:  # real hardware: no trace region, the sensor is real
         raise InputError(

@@ -34,6 +34,8 @@ from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
 from tinyfw.sim import protocol
 from tinyfw.sim.boards import load_board
+from tinyfw.sim.build import build_firmware, firmware_elf
+from tinyfw.sim.elfsize import elf_sizes
 from tinyfw.sim.qemu import ICOUNT_SHIFT, QemuResult, run_elf, ticks_to_instructions
 
 # argv[0] the firmware sees: QEMU runs in the run's folder, so the command line stays short
@@ -302,9 +304,6 @@ def simulate(
     removed at the end. The training report (default build/model/report.json) contributes
     float_accuracy and int8_accuracy when it describes the model the firmware was built from.
     """
-    from tinyfw.sim.build import build_firmware, firmware_elf
-    from tinyfw.sim.elfsize import elf_sizes
-
     load_board(board)  # validates the id with a clear error
     if jobs is not None and jobs < 1:
         raise InputError(f"jobs must be at least 1, got {jobs}", field="jobs")

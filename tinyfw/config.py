@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyfw.errors import InputError
+from tinyfw.paths import BOARDS
 from tinyfw.sim.boards import BOARD_ID
 
 CONFIG_NAME = "tinyfw.toml"
@@ -427,8 +428,6 @@ def parse_config(text: str, path: Path | None = None) -> Config:
 
 def _check_board_exists(cfg: Config, text: str, path: Path) -> None:
     """[board].id must name a manifest: `<project>/boards/<id>.json` or one tinyfw ships."""
-    from tinyfw.paths import BOARDS
-
     folders = [path.parent / "boards", BOARDS]
     if any((d / f"{cfg.board.id}.json").is_file() for d in folders):
         return
