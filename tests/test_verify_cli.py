@@ -96,3 +96,20 @@ def test_tinyfw_inspect_describes_every_op_of_a_compilable_model(path, capsys):
     assert info["arena_bytes"] > 0
     assert tinyfw_main(["inspect", str(path)]) == 0
     assert "planned arena" in capsys.readouterr().out
+
+
+def test_verify_and_bench_count_the_same_inference_alike(tmp_path, capsys):
+    """Two firmwares (the verification app, the bench app) run the same generated benchmark
+    model on the same board: their instruction counts agree (both convert ticks with the one
+    ICOUNT_SHIFT; verify once used 6 while QEMU ran at 8 and reported 4x the count)."""
+    from tinyfw.paths import BENCH_MODEL
+
+    rv, rb = tmp_path / "verify.json", tmp_path / "bench.json"
+    assert tinyfw_main(["--project", str(ROOT), "verify", "--model", str(BENCH_MODEL),
+                        "--board", "mps2_an386", "--inputs", "4", "--json", str(rv)]) == 0
+    assert tinyfw_main(["--project", str(ROOT), "bench", "--board", "mps2_an386", "--no-per-op",
+                        "--work", str(tmp_path / "bench"), "--json", str(rb)]) == 0
+    capsys.readouterr()
+    verify = json.loads(rv.read_text())["instructions"]
+    bench = json.loads(rb.read_text())["tinyfw"][0]["instructions"]
+    assert abs(verify["mean"] - bench) < 0.02 * bench, (verify, bench)
