@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tinyfw import procs
@@ -101,30 +100,47 @@ def stop_and_check(proc: subprocess.Popen, sig: int, kids: set[int]) -> tuple[fl
     return took, err.decode(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def long_data(tmp_path_factory) -> Path:
-    """Three recordings of 100,000 frames each (~7,700 windows): QEMU runs for seconds."""
-    data = tmp_path_factory.mktemp("long")
-    rng = np.random.default_rng(11)
-    for c in ("stationary", "walking", "running"):
-        (data / c).mkdir()
-        walk = np.cumsum(rng.integers(-40, 41, size=(100_000, 3)), axis=0)
-        frames = np.clip(walk, -4000, 4000).astype(np.int64)
-        np.savetxt(data / c / "long.csv", frames, fmt="%d", delimiter=",")
-    return data
+HANG = r"""
+#include <stdint.h>
+#include "user_hooks.h"
+
+/* Never returns: the firmware hangs in QEMU until it is stopped (or its --timeout). */
+void user_on_start(void)
+{
+    for (;;) {
+        __asm__ volatile("nop");
+    }
+}
+"""
 
 
 @pytest.fixture(scope="module")
-def built() -> Path:
-    return build_firmware(ROOT, BOARD).elf
+def hanging(tmp_path_factory) -> dict[str, str]:
+    """The project's firmware with a user hook that never returns, built into its own folder;
+    the environment that makes `tinyfw simulate --no-build` run that build. Whatever the
+    machine's speed, QEMU is still running when the signal comes."""
+    work = tmp_path_factory.mktemp("hang")
+    (work / "user").mkdir()
+    (work / "user" / "hang.c").write_text(HANG)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TINYFW_EXTRA_SRC", str(work / "user"))
+    try:
+        build_firmware(ROOT, BOARD, build_dir=work / "pio")
+    finally:
+        mp.undo()
+    return dict(os.environ, PLATFORMIO_BUILD_DIR=str(work / "pio"))
+
+
+def simulate_hanging(env: dict[str, str], *prefix: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*prefix, *TINYFW, "simulate", "--no-build", "--split", "test", "-j", "2"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_a_stopped_simulate_ends_qemu_within_a_second(long_data: Path, built: Path, sig: int):
-    proc = subprocess.Popen(
-        [*TINYFW, "simulate", "--no-build", "--data", str(long_data), "-j", "2"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+def test_a_stopped_simulate_ends_qemu_within_a_second(hanging: dict[str, str], sig: int):
+    proc = simulate_hanging(hanging)
     kids = wait_for_child(proc, "qemu-system-arm")
     time.sleep(0.3)  # QEMU busy, the worker threads blocked waiting for it
     took, err = stop_and_check(proc, sig, kids)
@@ -133,13 +149,10 @@ def test_a_stopped_simulate_ends_qemu_within_a_second(long_data: Path, built: Pa
     assert err.strip().splitlines()[-1].startswith("tinyfw: stopped"), err
 
 
-def test_an_outer_timeout_ends_simulate_and_its_qemu(long_data: Path, built: Path):
-    """`timeout 8 tinyfw simulate -j 1 ...` (SIGTERM from coreutils' timeout while QEMU runs:
-    one recording at a time takes longer than that) leaves nothing."""
-    proc = subprocess.Popen(
-        ["timeout", "8", *TINYFW, "simulate", "--no-build", "--data", str(long_data), "-j", "1"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+def test_an_outer_timeout_ends_simulate_and_its_qemu(hanging: dict[str, str]):
+    """`timeout 8 tinyfw simulate ...` (SIGTERM from coreutils' timeout while QEMU runs a
+    firmware that hangs; simulate's own per-recording timeout is 60 s) leaves nothing."""
+    proc = simulate_hanging(hanging, "timeout", "8")
     kids = wait_for_child(proc, "qemu-system-arm")
     seen = kids | family(proc.pid)
     assert proc.wait(timeout=20) == 124  # timeout's status when it had to stop the command

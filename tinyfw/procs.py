@@ -70,7 +70,12 @@ def check_timeout(seconds: float, *, field: str = "--timeout") -> float:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the child's whole process group (it leads its own session)."""
+    """SIGKILL the child's whole process group (it leads its own session); where there are no
+    process groups (Windows), the child itself."""
+    if not hasattr(os, "killpg"):  # pragma: no cover - Windows
+        if proc.poll() is None:
+            proc.kill()
+        return
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -165,6 +170,7 @@ def install_signal_handlers() -> None:
     """Ctrl-C, SIGTERM and SIGHUP stop every child at once and unwind the main thread.
 
     Call from the main thread of a command-line program. Children are also ended at exit."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _on_signal)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _on_signal)
     atexit.register(stop_children)
