@@ -184,17 +184,21 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value: str):
         procs.check_timeout(float(value) if value != "soon" else value)
 
 
-def test_a_fifo_named_csv_is_refused_not_read_forever(tmp_path: Path):
+def test_a_fifo_named_csv_is_refused_not_read_forever(tmp_path: Path, hanging: dict[str, str]):
     data = tmp_path / "data"
     for c in ("stationary", "walking", "running"):
         (data / c).mkdir(parents=True)
         (data / c / "a.csv").write_text("1,2,3\n" * 60)
     os.mkfifo(data / "walking" / "b.csv")
-    r = subprocess.run([*TINYFW, "simulate", "--no-build", "--data", str(data)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60, check=False)
-    assert r.returncode == 2, r.stderr
-    assert r.stderr.strip() == (
-        f"tinyfw: error: {data / 'walking' / 'b.csv'}: is a FIFO, not a recording file")
+    fifo = f"tinyfw: error: {data / 'walking' / 'b.csv'}: is a FIFO, not a recording file"
+    # train reads the recordings first thing; simulate after finding the firmware
+    for args in (["train", "--out", str(tmp_path / "model")],
+                 ["simulate", "--no-build", "--split", "all"]):
+        r = subprocess.run([*TINYFW, *args, "--data", str(data)], cwd=ROOT, env=hanging,
+                           capture_output=True, text=True, timeout=60, check=False)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.strip() == fifo, args
+    assert not list((tmp_path / "model").glob("*"))  # nothing written (the folder was checked)
 
 
 def test_two_builds_at_once_into_one_folder_both_succeed(tmp_path: Path):
