@@ -5,6 +5,10 @@
 - `cfg`: the checkout's own project (tinyfw.toml), read once per session.
 - `bench_firmware(board)`: (ELF, generated folder) of the app with the benchmark model, built
   once per session and board.
+- `project_model` / `project_firmware`: the model embedded in firmware/generated, and
+  (work folder, generated folder, BuildResult) of the app regenerated from it and built once.
+- `build_with_user_code(name, files, model)`: the app on mps2_an386 with extra user C files
+  (hooks that fault or hang), built in its own folder; returns that folder.
 
 Markers (pyproject.toml): `qemu` (runs firmware in QEMU), `toolchain` (needs the cross
 toolchain / PlatformIO), `slow` (trains models); `make test-fast` leaves those out.
@@ -52,6 +56,59 @@ def bench_firmware(
                                  build_dir=base / "pio").elf
             built[board] = (elf, base / "generated")
         return built[board]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def project_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model the project's firmware is generated from (embedded in firmware/generated)."""
+    from tinyfw.codegen.generate import embedded_model
+
+    path = tmp_path_factory.mktemp("model") / "model_int8.tflite"
+    path.write_bytes(embedded_model(ROOT / "firmware" / "generated"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_firmware(cfg: Config, project_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The project's model regenerated from the current tinyfw.toml into a temporary folder
+    and built there once (mps2_an386): (work folder, generated folder, BuildResult)."""
+    from tinyfw.project import generate_project
+    from tinyfw.sim.build import build_firmware
+
+    work = tmp_path_factory.mktemp("project")
+    gen = work / "generated"
+    generate_project(cfg, project_model, gen)
+    return work, gen, build_firmware(ROOT, "mps2_an386", generated=gen, build_dir=work / "pio")
+
+
+@pytest.fixture(scope="session")
+def build_with_user_code(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str, dict[str, str], Path | None], Path]:
+    """`build_with_user_code(name, {file: C source}, model)`: the app on mps2_an386 with those
+    files as extra user code (TINYFW_EXTRA_SRC), built in `<work>/pio`; with a model, generated
+    into `<work>/generated` first (None: the project's firmware/generated). Returns `<work>`."""
+    from tinyfw.project import generate_project
+    from tinyfw.sim.build import build_firmware
+
+    def build(name: str, files: dict[str, str], model: Path | None) -> Path:
+        work = tmp_path_factory.mktemp(name)
+        (work / "user").mkdir()
+        for file, text in files.items():
+            (work / "user" / file).write_text(text)
+        generated = None
+        if model is not None:
+            generated = work / "generated"
+            generate_project(load_config(ROOT / "tinyfw.toml"), model, generated)
+        mp = pytest.MonkeyPatch()
+        mp.setenv("TINYFW_EXTRA_SRC", str(work / "user"))
+        try:
+            build_firmware(ROOT, "mps2_an386", generated=generated, build_dir=work / "pio")
+        finally:
+            mp.undo()
+        return work
 
     return build
 

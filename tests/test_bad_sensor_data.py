@@ -196,22 +196,8 @@ void user_on_activity(int32_t activity, const char *label)
 
 
 @pytest.fixture(scope="module")
-def broken_build(cfg, tmp_path_factory, monkeypatch_module):
-    work = tmp_path_factory.mktemp("broken")
-    (work / "user").mkdir()
-    (work / "user" / "bad_hooks.c").write_text(HOOKS)
-    generate_project(cfg, BENCH_MODEL, work / "generated")
-    monkeypatch_module.setenv("TINYFW_EXTRA_SRC", str(work / "user"))
-    build_firmware(ROOT, BOARD, generated=work / "generated", build_dir=work / "pio")
-    monkeypatch_module.delenv("TINYFW_EXTRA_SRC")
-    return work
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
+def broken_build(build_with_user_code):
+    return build_with_user_code("broken", {"bad_hooks.c": HOOKS}, BENCH_MODEL)
 
 
 def test_a_faulting_and_a_hanging_firmware_are_reported_with_registers_and_a_timeout(

@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,6 @@ from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.windows import make_windows
 from tinyfw.paths import BENCH_MODEL, ROOT
-from tinyfw.project import generate_project
-from tinyfw.sim.build import build_firmware
 from tinyfw.sim.simulate import run_recording, simulate
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
@@ -28,21 +25,8 @@ TINYFW = [sys.executable, "-m", "tinyfw"]
 
 
 @pytest.fixture(scope="module")
-def project_model(cfg, tmp_path_factory) -> Path:
-    """The model the project's firmware is generated from (embedded in firmware/generated)."""
-    path = tmp_path_factory.mktemp("model") / "model_int8.tflite"
-    path.write_bytes(embedded_model(ROOT / "firmware" / "generated"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def built(cfg, project_model, tmp_path_factory):
-    """Regenerated from the current tinyfw.toml into a temporary folder and built there."""
-    work = tmp_path_factory.mktemp("e2e")
-    gen = work / "generated"
-    generate_project(cfg, project_model, gen)
-    res = build_firmware(ROOT, BOARD, generated=gen, build_dir=work / "pio")
-    return work, gen, res
+def built(project_firmware):
+    return project_firmware
 
 
 def test_firmware_equals_the_host_oracle_on_every_window_of_every_recording(cfg, built):

@@ -20,7 +20,6 @@ import pytest
 from tinyfw import procs
 from tinyfw.errors import InputError
 from tinyfw.paths import ROOT
-from tinyfw.sim.build import build_firmware
 
 pytestmark = [pytest.mark.qemu, pytest.mark.toolchain]
 
@@ -115,19 +114,11 @@ void user_on_start(void)
 
 
 @pytest.fixture(scope="module")
-def hanging(tmp_path_factory) -> dict[str, str]:
+def hanging(build_with_user_code) -> dict[str, str]:
     """The project's firmware with a user hook that never returns, built into its own folder;
     the environment that makes `tinyfw simulate --no-build` run that build. Whatever the
     machine's speed, QEMU is still running when the signal comes."""
-    work = tmp_path_factory.mktemp("hang")
-    (work / "user").mkdir()
-    (work / "user" / "hang.c").write_text(HANG)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TINYFW_EXTRA_SRC", str(work / "user"))
-    try:
-        build_firmware(ROOT, BOARD, build_dir=work / "pio")
-    finally:
-        mp.undo()
+    work = build_with_user_code("hang", {"hang.c": HANG}, None)
     return dict(os.environ, PLATFORMIO_BUILD_DIR=str(work / "pio"))
 
 

@@ -22,7 +22,6 @@ from tinyfw.config import load_config
 from tinyfw.model.data import load_dataset
 from tinyfw.paths import ROOT
 from tinyfw.sim import protocol
-from tinyfw.sim.build import build_firmware
 from tinyfw.sim.hostbuild import build_verify_host, run_verify_host
 from tinyfw.sim.qemu import parse_fault, run_elf
 from tinyfw.sim.simulate import FIRMWARE_ARGV0, write_trace
@@ -146,22 +145,10 @@ void user_on_start(void)
 
 
 @pytest.fixture(scope="module")
-def app_elf(tmp_path_factory, monkeypatch_module) -> Path:
+def app_elf(build_with_user_code) -> Path:
     """The application with the committed firmware/generated, plus a hook that can fault."""
-    work = tmp_path_factory.mktemp("protocol-app")
-    (work / "user").mkdir()
-    (work / "user" / "crash_hook.c").write_text(CRASH_HOOK)
-    monkeypatch_module.setenv("TINYFW_EXTRA_SRC", str(work / "user"))
-    elf = build_firmware(ROOT, BOARD, generated=GENERATED, build_dir=work / "pio").elf
-    monkeypatch_module.delenv("TINYFW_EXTRA_SRC")
-    return elf
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
+    work = build_with_user_code("protocol-app", {"crash_hook.c": CRASH_HOOK}, None)
+    return work / "pio" / BOARD / "firmware.elf"
 
 
 def reprinted(lines: list[str]) -> list[str]:

@@ -17,8 +17,6 @@ from tinyfw.codegen.generate import embedded_model
 from tinyfw.config import load_config
 from tinyfw.model import contract
 from tinyfw.paths import BENCH_MODEL, ROOT
-from tinyfw.project import generate_project
-from tinyfw.sim.build import build_firmware
 from tinyfw.sim.cost import cost_report
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import simulate
@@ -61,21 +59,8 @@ def comparable(report) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def project_model(tmp_path_factory) -> Path:
-    """The model the project's firmware is generated from (embedded in firmware/generated)."""
-    path = tmp_path_factory.mktemp("model") / "model_int8.tflite"
-    path.write_bytes(embedded_model(ROOT / "firmware" / "generated"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def built(cfg, project_model, tmp_path_factory):
-    """The project's model, generated into a temporary folder and built there once."""
-    work = tmp_path_factory.mktemp("simruns")
-    gen = work / "generated"
-    generate_project(cfg, project_model, gen)
-    res = build_firmware(ROOT, BOARD, generated=gen, build_dir=work / "pio")
-    return work, gen, res
+def built(project_firmware):
+    return project_firmware
 
 
 def tinyfw(root: Path, args: list[str], timeout: float = 600):
