@@ -162,10 +162,15 @@ def cmd_renode(args: argparse.Namespace) -> int:
         split=args.split,
         out_dir=Path(args.out) if args.out else None,
         build=not args.no_build,
-        timer=not args.without_timer,
+        target=args.renode,
         force=args.force,
     )
     print(files.summary())
+    if args.test:  # the suite under Robot Framework, Renode's keywords played on QEMU
+        import robot
+
+        return robot.run(str(files.out_dir / f"{files.board}.robot"),
+                         outputdir=str(files.out_dir.parent / f"{files.board}-robot"), console="dotted")
     return 0
 
 
@@ -327,8 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recordings: the test split of training, or all (default)")
     s.add_argument("--out", metavar="DIR", help="output folder (default build/renode/<board>)")
     s.add_argument("--no-build", action="store_true", help="use the last build")
-    s.add_argument("--without-timer", action="store_true",
-                   help="leave out the CMSDK timer model (Renode 1.16.1 and older lack it)")
+    s.add_argument("--renode", choices=["1.16.1", "nightly"], default="1.16.1",
+                   help="the Renode the files load in: 1.16.1 (the release, default) or a "
+                   "nightly after 2026-07-07 (adds the CMSDK timer model)")
+    s.add_argument("--test", action="store_true",
+                   help="then run the .robot suite here with Robot Framework over QEMU")
     s.add_argument("--force", action="store_true",
                    help="overwrite files edited by hand (keeps the old folder as DIR.bak)")
     s.set_defaults(func=cmd_renode)
