@@ -383,3 +383,80 @@ def test_boards_renode_cannot_model_are_refused_naming_the_field(tmp_path):
     assert "tinyfw.uart.base" in err.value.one_line() and "interrupt" in err.value.one_line()
     with pytest.raises(InputError, match="unknown Renode target"):
         platform_context(info, "1.15.0")
+
+
+# Renode 1.16.1's keywords the suites call, with their parameters in order (renode
+# src/Renode/RobotFrameworkEngine/RenodeKeywords.cs and UartKeywords.cs at tag v1.16.1).
+RENODE_KEYWORDS = {
+    "Reset Emulation": [],
+    "Start Emulation": [],
+    "Execute Command": ["command", "machine"],
+    "Execute Script": ["path"],
+    "Create Terminal Tester": ["uart", "timeout", "machine", "endLineOption",
+                               "defaultPauseEmulation", "defaultWaitForEcho",
+                               "defaultMatchNextLine", "binaryMode"],
+    "Register Failing Uart String": ["pattern", "treatAsRegex", "testerId"],
+    "Wait For Line On Uart": ["content", "timeout", "testerId", "treatAsRegex",
+                              "includeUnfinishedLine", "pauseEmulation", "matchNextLine"],
+}
+FAKE_RENODE = '''
+calls = []
+
+
+class fake_renode:
+    """Stands for Renode's Remote library: records every keyword call."""
+
+    def get_keyword_names(self):
+        return list(KEYWORDS)
+
+    def run_keyword(self, name, args, kwargs):
+        calls.append((name, list(args), dict(kwargs)))
+        return 0
+
+    def get_keyword_arguments(self, name):  # Renode's own: the first required, the rest not
+        params = KEYWORDS[name]
+        return params[:1] + [p + "=None" for p in params[1:]]
+'''
+
+
+def test_under_renode_tests_runner_the_suite_calls_renode_keywords_by_their_names(
+    written, tmp_path
+):
+    """What renode-test does (tests/robot_tests_provider.py, v1.16.1): it passes
+    RENODEKEYWORDS as a variable and imports that resource itself. Then the fallback resource
+    is not read, and every call goes to one of Renode's keywords with its own argument names;
+    our QEMU library has the same signatures."""
+    lib = tmp_path / "fake_renode.py"
+    lib.write_text(f"KEYWORDS = {RENODE_KEYWORDS!r}\n" + FAKE_RENODE)
+    keywords = tmp_path / "renode-keywords.robot"
+    keywords.write_text("*** Settings ***\nLibrary    fake_renode.py\n\n*** Keywords ***\n"
+                        "Setup\n    No Operation\nTeardown\n    No Operation\n"
+                        "Test Teardown\n    No Operation\n")
+    suite = robot.running.builder.TestSuiteBuilder().build(
+        str(written.out_dir / f"{BOARD}.robot"))
+    suite.resource.imports.create(type="Resource", name=str(keywords))
+    out = io.StringIO()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        result = suite.run(variable=[f"RENODEKEYWORDS:{keywords}"], output=None, log=None,
+                           report=None, stdout=out, stderr=out)
+        import fake_renode
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert result.return_code == 0, out.getvalue()
+    calls = fake_renode.calls
+    assert {name for name, _, _ in calls} == set(RENODE_KEYWORDS)
+    for name, args, kwargs in calls:
+        params = RENODE_KEYWORDS[name]
+        assert len(args) <= len(params) and set(kwargs) <= set(params[len(args):]), (name, kwargs)
+    waits = [c for c in calls if c[0] == "Wait For Line On Uart"]
+    assert len(waits) == sum(len(c.lines) for c in written.cases)
+    assert all(kw == {"treatAsRegex": "true"} for _, _, kw in waits)
+    assert next(a[0] for n, a, _ in calls if n == "Execute Command") == (
+        "$trace=@" + str(written.out_dir / "traces" / written.cases[0].blob).replace(" ", "\\ "))
+    # the QEMU stand-in answers to the same names with the same parameters
+    import inspect
+
+    for name, params in RENODE_KEYWORDS.items():
+        method = getattr(RenodeQemu, name.lower().replace(" ", "_"))
+        assert list(inspect.signature(method).parameters)[1:] == params, name
