@@ -169,8 +169,10 @@ def cmd_renode(args: argparse.Namespace) -> int:
     if args.test:  # the suite under Robot Framework, Renode's keywords played on QEMU
         import robot
 
-        return robot.run(str(files.out_dir / f"{files.board}.robot"),
-                         outputdir=str(files.out_dir.parent / f"{files.board}-robot"), console="dotted")
+        failed = robot.run(str(files.out_dir / f"{files.board}.robot"),
+                           outputdir=str(files.out_dir.parent / f"{files.board}-robot"),
+                           console="dotted")
+        return 0 if failed == 0 else 1
     return 0
 
 
