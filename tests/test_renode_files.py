@@ -162,6 +162,23 @@ def test_a_line_that_is_only_part_of_a_printed_line_does_not_match(written, tmp_
     assert re.search(uart_regex("change 1 0"), "change 11 0") is None
 
 
+def test_a_registered_failing_string_on_the_uart_fails_the_test_that_waits_past_it(
+    written, tmp_path
+):
+    """As in Renode: a line matching a failing string, seen before the awaited line, fails the
+    wait. Here `change` lines are made failing: the boot line still matches, then the test
+    fails on the first change."""
+    shutil.copytree(written.out_dir, tmp_path, dirs_exist_ok=True)
+    text = (written.out_dir / f"{BOARD}.robot").read_text(encoding="utf-8")
+    assert text.count("^(fault|warn) .*") == 1
+    robot_file = tmp_path / "failing.robot"
+    robot_file.write_text(text.replace("^(fault|warn) .*", "^(fault|warn|change) .*"),
+                          encoding="utf-8")
+    failed, console, tests = run_robot(robot_file, only=written.cases[0].name)
+    assert failed == 1 and len(tests) == 1, console
+    assert "Failing string" in tests[0].message and "change" in tests[0].message
+
+
 def test_the_scripts_load_the_elf_and_the_blobs_at_the_addresses_of_the_build(written, cfg):
     out, info = written.out_dir, load_board(BOARD)
     elf = out / "firmware.elf"
