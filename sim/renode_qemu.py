@@ -267,7 +267,8 @@ class RenodeQemu:
     def test_teardown(self) -> None:
         """Test teardown: on failure, log the UART output (Renode saves its log), then reset."""
         if BuiltIn().get_variable_value("${TEST STATUS}") == "FAIL" and self._run is not None:
-            logger.info("UART output under QEMU:\n" + "\n".join(self._lines + [self._rest]))
+            logger.info("UART output under QEMU:\n" + "\n".join(self._lines + [self._rest])
+                        + "\nQEMU stderr:\n" + self._run.stderr)
         self.reset_emulation()
 
     def set_default_uart_timeout(self, timeout: float) -> None:
@@ -499,7 +500,10 @@ class RenodeQemu:
             if matchNextLine:
                 break
         seen = "\n".join(lines[tester.pos:]) or "(nothing)"
+        run = self._run
+        end = (f"QEMU was stopped after {tester.timeout:g} s" if run.timed_out
+               else f"the firmware exited with status {run.exit_code}")
         raise AssertionError(
             f"Terminal tester failed!\nLine containing{' regex' if treatAsRegex else ''} "
-            f">>{content}<< not found; the UART showed after the last match:\n{seen}"
+            f">>{content}<< not found ({end}); the UART showed after the last match:\n{seen}"
         )
