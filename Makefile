@@ -11,7 +11,7 @@ export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
-	@echo "make demo    train -> generate -> build -> simulate on data/st-har"
+	@echo "make demo    train -> generate -> build -> simulate on data/st-har (only what changed)"
 	@echo "make test    the whole test suite"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
@@ -20,11 +20,9 @@ help:
 setup:
 	@scripts/setup.sh
 
+# Only the stale steps run (tinyfw all: content hashes of data, config, model, code).
 demo: setup
-	$(TINYFW) train
-	$(TINYFW) generate
-	$(TINYFW) build
-	$(TINYFW) simulate --split test --json build/demo/report.json
+	$(TINYFW) all --report build/demo/report.json
 
 test: setup
 	$(PYTEST) -q
