@@ -43,7 +43,7 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def loop_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """A small project (4 real recordings per class, a small net, 2 epochs) built from scratch
+    """A small project (4 real recordings per class, a small net, 1 epoch) built from scratch
     by one `tinyfw all`: (folder, that first run)."""
     root = tmp_path_factory.mktemp("loop")
     for name in PROJECT_FILES:
@@ -57,7 +57,7 @@ def loop_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
             (root / "data" / cls).mkdir(parents=True, exist_ok=True)
             shutil.copy(csv, root / "data" / cls / csv.name)
     project(root, data="data", extra=(
-        "filters = [4]\nkernel_sizes = [5]\ndense = 8\nepochs = 2\n"
+        "filters = [4]\nkernel_sizes = [5]\ndense = 8\n"
         "[split]\nvalidation = 0.25\ntest = 0.25\n[post]\nmethod = \"argmax\"\n"))
     return root, _run(root, "all")
 

@@ -161,8 +161,6 @@ def collect(cfg: Config, board: str, *, console: Console, boards: list[str] | No
     gen = ctx.gen_dir
     fw = {"elf": sha256_file(ctx.elf), "generated": json.dumps(hash_files(gen, ["."]))}
     train = _json(ctx.model_dir / "report.json") or {}
-    sim = _json(ctx.report) or {}
-    model = _json(gen / "model.json") or {}
     with captured_fd2():
         console.say("report: per-op instructions (bench build, cached)")
         per_op = _cached(out / f"profile-{board}.json", {**fw, "board": board},
@@ -194,7 +192,6 @@ def collect(cfg: Config, board: str, *, console: Console, boards: list[str] | No
         "timeline": timeline,
         "layers": layers,
         "memory": _memory(ctx.elf),
-        "board_limits": {"flash": sim.get("flash_bytes"), "model_file": model.get("model_file")},
         "costs": costs,
     }
     fileio.atomic_write_text(out / "data.json", json.dumps(data) + "\n")
@@ -398,7 +395,7 @@ _CSS = """body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#22
 h2{border-bottom:1px solid #ccc;padding-bottom:.2em}img{max-width:100%}
 table{border-collapse:collapse;margin:.5em 1em .5em 0;font-size:90%}
 td,th{border:1px solid #ddd;padding:.2em .5em;text-align:right}
-td:first-child,th:first-child{text-align:left}.cols{display:flex;flex-wrap:wrap}
+td:first-child,th:first-child{text-align:left}.cols{display:flex;flex-wrap:wrap;align-items:flex-start}
 nav a{margin-right:1em}"""
 
 
