@@ -131,3 +131,35 @@ def test_a_changed_setting_or_recording_makes_exactly_the_steps_that_read_it_sta
     model = root / "build" / "model" / "model_int8.tflite"
     model.write_bytes(model.read_bytes() + b"\0")
     assert _stale(root)["train"] == "output changed since: build/model/model_int8.tflite"
+
+
+@pytest.mark.nightly
+def test_report_collects_measures_and_writes_the_page_of_a_fresh_project(loop_project):
+    """`tinyfw report` end to end: per-op instructions from a traced bench build, the fit
+    table from `cost`, a timeline from the firmware in QEMU (make test-nightly)."""
+    root, first = loop_project
+    assert first.returncode == 0
+    cfg = load_config(root / "tinyfw.toml")
+    name = "walking/" + min((root / "data" / "walking").glob("*.csv")).name
+    r = _run(root, "report", "--cost-board", "mps2_an386", "--cost-board", "lm3s6965evb",
+             "--recording", name)
+    if r.returncode == 2 and "no recording named" in r.stderr:  # not in the test split
+        name = json.loads((root / "build" / "model" / "report.json").read_text())["split"][
+            "test"][0]
+        r = _run(root, "report", "--cost-board", "mps2_an386", "--cost-board", "lm3s6965evb",
+                 "--recording", name)
+    assert r.returncode == 0, r.stderr
+    assert [ln for ln in r.stdout.splitlines() + r.stderr.splitlines() if TF_NOISE.search(ln)] \
+        == []
+    page = root / "build" / "report" / "index.html"
+    assert page.stat().st_size > 50_000
+    data = json.loads((root / "build" / "report" / "data.json").read_text())
+    assert [c["board"] for c in data["costs"]] == ["mps2_an386", "lm3s6965evb"]
+    layers = data["layers"]
+    assert all(x["instructions"] > 0 for x in layers if x["macs"] > 0)
+    measured = sum(x["instructions"] or 0 for x in layers)
+    assert 0 < measured <= data["summary"]["instructions_per_inference"]
+    t = data["timeline"]
+    assert t["recording"] == name
+    samples = len(t["samples"])
+    assert len(t["windows"]) == (samples - cfg.window.length) // cfg.window.hop + 1

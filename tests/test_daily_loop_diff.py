@@ -52,3 +52,23 @@ def test_tinyfw_diff_compares_two_summaries_and_says_so_in_json(tmp_path: Path):
                        text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "ops added: MAX_POOL_2D x1" in json.loads(r.stdout)["changes"]
+
+
+def test_quiet_silences_a_command_and_json_leaves_stdout_to_the_summary():
+    quiet = subprocess.run([tinyfw_exe(), "--quiet", "boards"], check=False,
+                           capture_output=True, text=True, timeout=60)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    js = subprocess.run([tinyfw_exe(), "--json", "boards"], check=False, capture_output=True,
+                        text=True, timeout=60)
+    assert js.returncode == 0
+    assert json.loads(js.stdout) == {"command": "boards", "status": 0}
+    assert "mps2_an386" in js.stderr  # the command's own lines, out of the way
+
+
+def test_an_error_still_shows_under_quiet_as_one_line(tmp_path: Path):
+    r = subprocess.run([tinyfw_exe(), "--quiet", "diff", str(tmp_path / "nope.json"),
+                        str(tmp_path / "nope2.json")], check=False, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr == f"tinyfw: error: {tmp_path / 'nope.json'}: no summary here\n"
