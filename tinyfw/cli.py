@@ -110,12 +110,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from tinyfw.quiet import captured_fd2
-    from tinyfw.sim.simulate import select_recordings, simulate
+    from tinyfw.sim.simulate import RecordingResult, simulate
 
     cfg = _project(args)
     board = args.board or cfg.board.id
-    total = len(select_recordings(cfg, cfg.data_dir(args.data), args.split))
-    with captured_fd2(), args.console.task(f"simulate {board}", total=total) as advance:
+    done: list[str] = []
+    with captured_fd2(), args.console.task(f"simulate {board}") as advance:
+
+        def progress(r: RecordingResult) -> None:  # from the worker threads
+            done.append(r.name)
+            advance(f"{len(done)} done, {r.name}")
+
         report = simulate(
             cfg,
             board=board,
@@ -126,7 +131,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             build=not args.no_build,
             jobs=args.jobs,
             keep_going=args.keep_going,
-            on_recording=lambda r: advance(r.name),
+            on_recording=progress,
         )
     print(report.summary())
     return 0 if report.ok else 1
@@ -190,10 +195,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_crossval(args: argparse.Namespace) -> int:
     from tinyfw.model.crossval import run_crossval, with_overrides
+    from tinyfw.quiet import captured_fd2
 
     cfg = with_overrides(_project(args), args.set)
-    return run_crossval(cfg, cfg.data_dir(args.data), folds=args.folds, seed=args.seed,
-                        json_path=args.json)
+    with captured_fd2():  # no TensorFlow C++ logs on the terminal
+        return run_crossval(cfg, cfg.data_dir(args.data), folds=args.folds, seed=args.seed,
+                            json_path=args.json)
 
 
 def cmd_qemu(args: argparse.Namespace) -> int:

@@ -76,8 +76,8 @@ class Console:
     @contextlib.contextmanager
     def task(self, label: str, total: int | None = None) -> Iterator[Advance]:
         """A long step. The yielded `advance(detail)` marks one unit done (total given) or
-        just shows `detail` (no total). On a terminal: a bar that disappears at the end;
-        elsewhere: a plain line at each quarter of the way (or each detail without total)."""
+        just shows `detail` (no total). On a terminal: a bar (or a spinner) that disappears at
+        the end; elsewhere: a plain line at each quarter of the way (nothing without total)."""
         if self.tty:
             from rich.console import Console as RichConsole
             from rich.progress import (
@@ -118,8 +118,6 @@ class Console:
                 if quarter != shown and (quarter > 0):
                     shown = quarter
                     self.say(f"{label}: {done}/{total}" + (f" ({detail})" if detail else ""))
-            elif detail:
-                self.say(f"{label}: {detail}")
 
         yield advance
 
