@@ -2,7 +2,8 @@
 Chromium, Debian `chromium`): every picture loads, no script error, every section is there, and
 the screenshot is a page with content. The page is rendered from tests/report/data.json, the
 data `tinyfw report` collected on the example project (build/report/data.json), so the test
-runs no training, build or simulation."""
+runs no training, build or simulation. Refresh it after changing what the page shows:
+`tinyfw report && cp build/report/data.json tests/report/data.json`."""
 
 from __future__ import annotations
 

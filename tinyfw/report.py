@@ -62,7 +62,7 @@ def _cached(path: Path, key: dict[str, str], make: Callable[[], Any]) -> Any:
     return value
 
 
-def _timeline(cfg: Config, board: str, elf: Path, recording: str | None,
+def trace_timeline(cfg: Config, board: str, elf: Path, recording: str | None,
               split: str) -> dict[str, Any]:
     """Run the firmware on one recording; its samples and its activity per window."""
     from tinyfw.sim import protocol
@@ -172,7 +172,7 @@ def collect(cfg: Config, board: str, *, console: Console, boards: list[str] | No
         costs = _cached(out / "cost.json", fw_all, lambda: [
             asdict(c) for c in cost_report(cfg, boards, data_dir=cfg.data_dir())])
         console.say("report: timeline")
-        timeline = _timeline(cfg, board, ctx.elf, recording, "test")
+        timeline = trace_timeline(cfg, board, ctx.elf, recording, "test")
     info = describe(gen / "model.tflite")
     measured = {row["op"]: row["instructions"] for row in per_op}
     layers = [{"index": op["index"], "op": op["op"], "kernel": op["kernel"],
