@@ -105,7 +105,7 @@ def _code_input(step: str) -> dict[str, str]:
     return {f"tinyfw {step} code": digest(code)}
 
 
-def _data_inputs(cfg: Config, data_dir: Path) -> dict[str, str]:
+def data_inputs(cfg: Config, data_dir: Path) -> dict[str, str]:
     if not data_dir.is_dir():
         raise InputError("the data folder does not exist", file=data_dir, field="data.dir")
     folders = sorted(p.name for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -157,7 +157,7 @@ class Ctx:
 
 
 def _train_inputs(c: Ctx) -> dict[str, str]:
-    return {**_data_inputs(c.cfg, c.data_dir), **_config_inputs(c.cfg, "train"),
+    return {**data_inputs(c.cfg, c.data_dir), **_config_inputs(c.cfg, "train"),
             **_code_input("train")}
 
 
@@ -221,7 +221,7 @@ def _build_run(c: Ctx) -> str:
 def _simulate_inputs(c: Ctx) -> dict[str, str]:
     return {"firmware.elf": sha256_file(c.elf),
             "firmware/generated/model.json": sha256_file(c.gen_dir / "model.json"),
-            **_data_inputs(c.cfg, c.data_dir), **_config_inputs(c.cfg, "simulate"),
+            **data_inputs(c.cfg, c.data_dir), **_config_inputs(c.cfg, "simulate"),
             "split": digest({"split": c.split}), **_code_input("simulate")}
 
 

@@ -151,7 +151,7 @@ def collect(cfg: Config, board: str, *, console: Console, boards: list[str] | No
     docstring); also kept as build/report/data.json."""
     from tinyfw import summary
     from tinyfw.codegen.inspect import describe
-    from tinyfw.pipeline import Ctx, hash_files, run_pipeline, sha256_file
+    from tinyfw.pipeline import Ctx, data_inputs, digest, hash_files, run_pipeline, sha256_file
     from tinyfw.quiet import captured_fd2
     from tinyfw.sim.cost import cost_report
 
@@ -168,6 +168,7 @@ def collect(cfg: Config, board: str, *, console: Console, boards: list[str] | No
         boards = boards or ["all"]
         console.say(f"report: per-board costs ({', '.join(boards)}; cached)")
         fw_all = {"firmware": json.dumps(hash_files(cfg.root, ["firmware", "boards"])),
+                  "data": digest(data_inputs(cfg, cfg.data_dir())),
                   "boards": ",".join(boards), "config": repr(asdict(cfg))}
         costs = _cached(out / "cost.json", fw_all, lambda: [
             asdict(c) for c in cost_report(cfg, boards, data_dir=cfg.data_dir())])
