@@ -23,7 +23,7 @@ setup:
 
 # Only the stale steps run (tinyfw all: content hashes of data, config, model, code).
 demo: setup
-	$(TINYFW) all --report build/demo/report.json
+	@$(TINYFW) all --report build/demo/report.json
 
 test: setup
 	$(PYTEST) -q -m "not nightly"
