@@ -163,15 +163,17 @@ def collect(cfg: Config, board: str, *, console: Console, boards: list[str] | No
     train = _json(ctx.model_dir / "report.json") or {}
     with captured_fd2():
         console.say("report: per-op instructions (bench build, cached)")
-        per_op = _cached(out / f"profile-{board}.json", {**fw, "board": board},
-                         lambda: _profile(cfg, board, gen))
+        with console.task("report: per-op instructions"):
+            per_op = _cached(out / f"profile-{board}.json", {**fw, "board": board},
+                             lambda: _profile(cfg, board, gen))
         boards = boards or ["all"]
         console.say(f"report: per-board costs ({', '.join(boards)}; cached)")
         fw_all = {"firmware": json.dumps(hash_files(cfg.root, ["firmware", "boards"])),
                   "data": digest(data_inputs(cfg, cfg.data_dir())),
                   "boards": ",".join(boards), "config": repr(asdict(cfg))}
-        costs = _cached(out / "cost.json", fw_all, lambda: [
-            asdict(c) for c in cost_report(cfg, boards, data_dir=cfg.data_dir())])
+        with console.task("report: per-board costs"):
+            costs = _cached(out / "cost.json", fw_all, lambda: [
+                asdict(c) for c in cost_report(cfg, boards, data_dir=cfg.data_dir())])
         console.say("report: timeline")
         timeline = trace_timeline(cfg, board, ctx.elf, recording, "test")
     info = describe(gen / "model.tflite")
