@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from tinyfw import __version__, procs
@@ -62,6 +63,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         log = args.console.log_lines("train", epochs, r"epoch \d+/")
         result = train(cfg, cfg.data_dir(args.data), out, log=log)
     print(f"wrote {out / 'model_int8.tflite'} and {out / 'report.json'}")
+    args.console.summary(json.loads(result.to_json()))
     print(
         f"float accuracy {result.float_accuracy:.4f}, int8 accuracy {result.int8_accuracy:.4f} "
         f"({result.test_windows} test windows)"
@@ -105,6 +107,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     with args.console.task(f"build {board}"):
         res = build_firmware(cfg.root, board, verbose=args.verbose)
     print(res.summary())
+    args.console.summary({"board": board, "elf": str(res.elf), "flash_bytes": res.flash,
+                          "static_ram_bytes": res.ram_static})
     return 0
 
 
@@ -134,6 +138,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             on_recording=progress,
         )
     print(report.summary())
+    args.console.summary(report.to_json())
     return 0 if report.ok else 1
 
 
@@ -163,6 +168,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     boards = args.board or [cfg.board.id]
     costs = cost_report(cfg, boards, data_dir=cfg.data_dir(args.data),
                         json_path=Path(args.json) if args.json else None, jobs=args.jobs)
+    args.console.summary([asdict(c) for c in costs])
     for c in costs:
         print(c.line())
     return 0 if all(c.fits for c in costs) else 2
