@@ -45,3 +45,52 @@ def test_fd2_is_back_after_the_block_even_when_it_raises(capfd):
         pass
     os.write(2, b"after\n")
     assert capfd.readouterr().err == "after\n"
+
+
+PROGRESS = """
+from tinyfw.console import Console
+c = Console()
+with c.task("work", total=4) as advance:
+    for i in range(4):
+        advance(f"item {i}")
+c.say("done")
+"""
+
+
+def _progress_run(stderr_to_terminal: bool) -> tuple[str, str]:
+    """The script above with stdout on a pipe and stderr on a terminal (a pty) or a pipe."""
+    import pty
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TERM")} | {"TERM": "xterm"}
+    master, slave = pty.openpty() if stderr_to_terminal else (None, None)
+    p = subprocess.run([sys.executable, "-c", PROGRESS], check=True, capture_output=False,
+                       stdout=subprocess.PIPE,
+                       stderr=slave if slave is not None else subprocess.PIPE,
+                       env=env, timeout=60)
+    err = p.stderr.decode() if p.stderr is not None else ""
+    if master is not None:
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the other end is closed and drained
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        err = b"".join(chunks).decode(errors="replace")
+    return p.stdout.decode(), err
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_a_log():
+    out, err = _progress_run(stderr_to_terminal=True)
+    assert out == "done\n"
+    assert "\x1b[" in err and "work: item 3" in err and "4/4" in err  # a live bar, redrawn
+    out, err = _progress_run(stderr_to_terminal=False)
+    assert out.splitlines() == ["work: 1/4 (item 0)", "work: 2/4 (item 1)", "work: 3/4 (item 2)",
+                                "work: 4/4 (item 3)", "done"]
+    assert err == ""
