@@ -303,6 +303,9 @@ def why_stale(c: Ctx, step: Step, inputs: dict[str, str]) -> str | None:
 
 def run_pipeline(c: Ctx, *, until: str = "simulate") -> list[str]:
     """Run the stale steps up to `until`, in order; returns the names of those that ran."""
+    from tinyfw.sim.build import check_build_inputs
+
+    check_build_inputs(c.root, c.board)  # a board or a PlatformIO project missing: before training
     for step in PIPELINE:
         inputs = step.inputs(c)
         why = why_stale(c, step, inputs)

@@ -1,5 +1,7 @@
-"""`tinyfw diff`: what a retrain changed between two build summaries (accuracy per class,
-confusion cells, model bytes, flash, RAM, instructions per inference, ops added and removed)."""
+"""The daily-loop commands without a build: `tinyfw diff` (what a retrain changed between two
+build summaries: accuracy per class, confusion cells, model bytes, flash, RAM, instructions per
+inference, ops added and removed), `--quiet` and `--json`, and `tinyfw all` refusing a project
+it cannot build before it trains anything."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from helpers import tinyfw_exe
+from helpers import project, tinyfw_exe
 
 from tinyfw.summary import diff
 
@@ -72,3 +74,14 @@ def test_an_error_still_shows_under_quiet_as_one_line(tmp_path: Path):
     assert r.returncode == 2
     assert r.stdout == ""
     assert r.stderr == f"tinyfw: error: {tmp_path / 'nope.json'}: no summary here\n"
+
+
+def test_all_refuses_a_project_it_cannot_build_before_training_anything(tmp_path: Path):
+    root = project(tmp_path / "p")  # tinyfw.toml and the example data, no platformio.ini
+    r = subprocess.run([tinyfw_exe(), "--project", str(root), "all"], check=False,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (f"tinyfw: error: {root / 'platformio.ini'}: no platformio.ini here: "
+                        "tinyfw builds the firmware in a PlatformIO project (a checkout of tinyfw "
+                        "holds one); run tinyfw from there or pass --project\n")
+    assert sorted(p.name for p in root.iterdir()) == ["tinyfw.toml"]  # nothing written
