@@ -11,7 +11,6 @@ real error (glog E/F lines, MLIR `error:` diagnostics, Python tracebacks).
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import sys
@@ -37,16 +36,6 @@ def quiet_tensorflow() -> None:
     """Set TensorFlow's log environment (before it is imported; a value the user set wins)."""
     for k, v in TF_ENV.items():
         os.environ.setdefault(k, v)
-
-
-def quiet_python_loggers() -> None:
-    """absl's and TensorFlow's Python loggers: errors only (call after importing them)."""
-    for name in ("absl", "tensorflow", "keras", "h5py"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    with contextlib.suppress(ImportError):
-        from absl import logging as absl_logging
-
-        absl_logging.set_verbosity(absl_logging.ERROR)
 
 
 # ERROR lines TensorFlow 2.21 prints on every training run that report nothing wrong: a
