@@ -19,7 +19,14 @@ from tinyfw.sim.boards import (
     load_board,
     simulated_boards,
 )
-from tinyfw.sim.qemu import parse_fault, qemu_command, run_elf, split_uart, ticks_to_instructions
+from tinyfw.sim.qemu import (
+    ICOUNT_SHIFT,
+    parse_fault,
+    qemu_command,
+    run_elf,
+    split_uart,
+    ticks_to_instructions,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARDS = ROOT / "boards"
@@ -42,8 +49,8 @@ def test_every_board_manifest_loads_with_the_fields_the_simulator_needs() -> Non
         assert b.stack_bytes % 8 == 0 and b.handler_stack_bytes % 8 == 0
         assert (b.float_abi == "soft") == (b.fpu is None)
         assert (ROOT / "firmware" / "board" / b.family).is_dir()
-        # whole nanoseconds per tick keep the instruction conversion exact
-        assert b.timer.period_ns.denominator == 1
+        # a tick under half an instruction at the shift QEMU runs at: exact counts
+        assert b.timer.period_ns / 2**ICOUNT_SHIFT < Fraction(1, 2), b.id
         assert b.real_hardware
 
 
@@ -193,7 +200,7 @@ def test_every_board_family_has_its_driver_folder_and_implements_its_kinds() -> 
     for b in list_boards(ROOT):
         family = FAMILIES[b.family]
         assert (ROOT / "firmware" / "board" / b.family).is_dir()
-        assert (b.uart.kind, b.timer.kind) == (family.uart, family.timer)
+        assert b.uart.kind in family.uarts and b.timer.kind in family.timers, b.id
     assert set(FAMILIES) == {p.name for p in (ROOT / "firmware" / "board").iterdir()
                              if p.is_dir() and p.name not in ("common", "selftest")}
 
