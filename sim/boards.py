@@ -128,6 +128,18 @@ class SensorInfo:
 
 
 @dataclass(frozen=True)
+class PowerInfo:
+    """Datasheet current figures of the MCU (estimates; `source` names the document), for
+    energy per inference and battery life in `tinyfw cost`."""
+
+    run_ma: float  # running from flash at build.f_cpu
+    sleep_ma: float  # the low-power mode it waits in between samples, timer running
+    voltage_v: float  # supply the figures are given at
+    battery_mah: float  # the battery capacity assumed for the battery-life estimate
+    source: str
+
+
+@dataclass(frozen=True)
 class BoardInfo:
     id: str
     name: str
@@ -155,6 +167,7 @@ class BoardInfo:
     sensor: SensorInfo | None  # a real sensor on an I2C bus
     estimate_on: str | None  # not simulated: the simulated board instructions are counted on
     real_hardware: str
+    power: PowerInfo | None = None  # tinyfw.power (None: no figures, e.g. an FPGA board)
 
     @property
     def hard_float(self) -> bool:
@@ -244,6 +257,14 @@ class _Reader:
         if minimum is not None and number < minimum:
             raise self.error(path, f"{number} must be >= {minimum}")
         return number
+
+    def number(self, path: str) -> float:
+        """A number >= 0 (JSON int or float)."""
+        value = self.get(path)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value < float("inf")):
+            raise self.error(path, f"{value!r} is not a number >= 0")
+        return float(value)
 
     def positive(self, path: str, default: Any = _MISSING) -> int:
         return self.int(path, default, minimum=1)
@@ -339,7 +360,19 @@ def board_from_dict(data: object, path: Path | str) -> BoardInfo:
             raise m.error(
                 "tinyfw.estimate_on", "only for a board without tinyfw.qemu_machine"
             )
+    power = None
+    if m.get("tinyfw.power", None) is not None:
+        power = PowerInfo(
+            run_ma=m.number("tinyfw.power.run_ma"),
+            sleep_ma=m.number("tinyfw.power.sleep_ma"),
+            voltage_v=m.number("tinyfw.power.voltage_v"),
+            battery_mah=m.number("tinyfw.power.battery_mah"),
+            source=m.str("tinyfw.power.source"),
+        )
+        if power.run_ma <= 0 or power.voltage_v <= 0 or power.battery_mah <= 0:
+            raise m.error("tinyfw.power", "run_ma, voltage_v and battery_mah must be above 0")
     return BoardInfo(
+        power=power,
         id=board_id,
         name=m.str("name"),
         manifest=path,
