@@ -224,8 +224,8 @@ def an386(**changes: object) -> dict:
     ("changes", "field", "words"),
     [
         ({"tinyfw__uart__kind": "pl011"}, "tinyfw.uart.kind", "mps2 drivers"),
-        ({"tinyfw__timer__kind": "systick"}, "tinyfw.timer.kind", "cmsdk_timer"),
-        ({"tinyfw__family": "esp32"}, "tinyfw.family", "use mps2, stellaris, stm32l4"),
+        ({"tinyfw__timer__kind": "stm32_tim"}, "tinyfw.timer.kind", "kind cmsdk_timer, systick"),
+        ({"tinyfw__family": "esp32"}, "tinyfw.family", "use mps2, nrf, stellaris, stm32f4, stm32l4"),
         ({"tinyfw__sensor": {"kind": "lsm6dsl", "i2c_base": "0x40005800", "i2c_address": 106}},
          "tinyfw.sensor.kind", "implement no sensor"),
         ({"tinyfw__stack_size": 1004}, "tinyfw.stack_size", "multiple of 8"),
@@ -266,13 +266,20 @@ def test_the_builder_inputs_come_from_the_board_info() -> None:
         "F_CPU": "20000000L", "TINYFW_UART_BASE": "0x50200000u",
         "TINYFW_UART_CLOCK_HZ": "20000000u", "TINYFW_UART_BAUD": "115200u",
         "TINYFW_TIMER_BASE": "0x50000000u", "TINYFW_TIMER_CLOCK_HZ": "20000000u",
-        "TINYFW_SEMIHOSTING": "1"}
+        "TINYFW_TIMER_INPUT_HZ": "20000000u", "TINYFW_SEMIHOSTING": "1",
+        "TINYFW_UART_KIND_CMSDK": "1", "TINYFW_TIMER_KIND_CMSDK_TIMER": "1"}
     ld = b.memory_ld("boards/mps2_an505.json")
     assert "RAM   (rwx) : ORIGIN = 0x38000000, LENGTH = 1048576\n" in ld
     assert "TRACE (rw)  : ORIGIN = 0x38100000, LENGTH = 1048576\n" in ld
     assert "__stack_size = 16384;\n__handler_stack_size = 1024;\n" in ld
     disco = load_board("disco_l475vg_iot01a", ROOT)
     assert ("TINYFW_SENSOR_I2C_ADDRESS", "0x6Au") in disco.c_defines()
+    assert ("TINYFW_SENSOR_KIND_LSM6DSL", "1") in disco.c_defines()
+    # a prescaled timer: netduinoplus2's TIM2 input (QEMU: 1 GHz) divided to 100 MHz ticks
+    nd = dict(load_board("netduinoplus2", ROOT).c_defines())
+    assert (nd["TINYFW_TIMER_INPUT_HZ"], nd["TINYFW_TIMER_CLOCK_HZ"]) == ("1000000000u",
+                                                                          "100000000u")
+    assert "-masm-syntax-unified" in load_board("microbit", ROOT).machine_flags()
 
 
 @pytest.mark.parametrize("bad", ["", "../pyproject", "mps2 an386", "a" * 65, "x.json", 386])
