@@ -8,12 +8,15 @@ board support itself runs in QEMU on netduinoplus2 (tests/test_board_firmware.py
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import shutil
 import struct
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
@@ -115,3 +118,27 @@ def test_upload_without_pyocd_stops_in_one_line_saying_how_to_get_it(built, boar
     expected = (f"tinyfw: error: `-t upload` on {board} needs pyocd: `pip install pyocd` "
                 f"(target {info.pyocd_target}, through the board's ST-LINK or CMSIS-DAP probe)")
     assert errors == [expected], r.stdout + r.stderr
+
+
+def test_lsm9ds1_counts_become_milli_g_exactly_like_the_float_formula(tmp_path):
+    """Every int16 raw count at +-4 g (0.122 mg/LSB): the firmware's integer conversion equals
+    (int16)(raw * 0.122f), so the Nano 33 BLE feeds the model the units of the recordings."""
+    gcc = shutil.which("gcc")
+    assert gcc, "the host gcc is needed (apt-get install -y gcc)"
+    src = tmp_path / "conv.c"
+    src.write_text(
+        '#include <stdio.h>\n#include "lsm9ds1.h"\n'
+        "int main(void)\n{\n"
+        "    for (int32_t raw = -32768; raw <= 32767; ++raw) {\n"
+        '        printf("%d\\n", lsm9ds1_raw_to_mg((int16_t)raw));\n'
+        "    }\n    return 0;\n}\n"
+    )
+    exe = tmp_path / "conv"
+    subprocess.run([gcc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsanitize=undefined",
+                    "-I", str(ROOT / "firmware" / "board" / "nrf"), str(src), "-o", str(exe)],
+                   check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    firmware = np.loadtxt(io.StringIO(out), dtype=np.int64)
+    raw = np.arange(-32768, 32768, dtype=np.int32)
+    expected = (raw.astype(np.float32) * np.float32(0.122)).astype(np.int16)
+    assert np.array_equal(firmware, expected)
