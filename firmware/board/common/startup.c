@@ -6,9 +6,10 @@
  * bottom of RAM, so an overflow leaves RAM instead of silently overwriting .data/.bss. There it
  * faults: ARMv8-M (Cortex-M33, M55) through PSPLIM (UsageFault STKOF); ARMv7-M through an MPU
  * no-access region of up to 64 KB right below __stack_bottom (MemManage); ARMv6-M (Cortex-M0,
- * no MPU, no stack limit) through the bus error of the unmapped addresses below RAM (HardFault). On QEMU's mps2 boards
- * the addresses below RAM are otherwise writable aliases of the code memory. Exceptions run on
- * the small MAIN stack (MSP), so the fault handler still has a stack after an overflow.
+ * no MPU, no stack limit) through the bus error of the unmapped addresses below RAM
+ * (HardFault). On QEMU's mps2 boards the addresses below RAM are otherwise writable aliases of
+ * the code memory. Exceptions run on the small MAIN stack (MSP), so the fault handler still has
+ * a stack after an overflow.
  *
  * Reset: enable the FPU (hard-float builds), copy .data, zero .bss, paint the thread stack, trap
  * integer division by zero, enable the MemManage/BusFault/UsageFault(/SecureFault) handlers,

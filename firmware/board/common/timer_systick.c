@@ -1,13 +1,15 @@
 /*
  * timer_systick.c - the tinyfw timer on boards whose manifest says tinyfw.timer.kind
  * "systick" (lm3s6965evb, mps3_an547): SysTick on the core clock, extended from 24 to 32 bits
- * by counting wraps in SysTick_Handler. Compiled only for those boards (TINYFW_TIMER_KIND_SYSTICK
- * from the builder); every Cortex-M has a SysTick, so it lives in common/.
+ * by counting wraps in SysTick_Handler. Compiled only for those boards
+ * (TINYFW_TIMER_KIND_SYSTICK from the builder); every Cortex-M has a SysTick, so it lives in
+ * common/.
  *
  * Why SysTick: QEMU's Stellaris general-purpose timers cannot be read back (their value
  * register is not modelled), SysTick can; the SSE-300 of mps3_an547 has no CMSDK timer at
- * the core clock (its timers are system-counter timers, the CMSDK one runs at 32 kHz). SysTick counts RELOAD..0 at TINYFW_TIMER_CLOCK_HZ
- * (the core clock) and interrupts on the 1 -> 0 step; with RELOAD = 2^24 - 1 one period is
+ * the core clock (its timers are system-counter timers, the CMSDK one runs at 32 kHz).
+ * SysTick counts RELOAD..0 at TINYFW_TIMER_CLOCK_HZ (the core clock) and interrupts on the
+ * 1 -> 0 step; with RELOAD = 2^24 - 1 one period is
  * exactly 2^24 ticks, so
  *     ticks = wraps * 2^24 + ((2^24 - VALUE) mod 2^24) - 1
  * counts up by one per clock and wraps at 2^32 ticks. Resolution: one tick. Each wrap runs the
