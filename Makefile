@@ -7,14 +7,14 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test test-nightly test-fast bench opcases lint clean help
+.PHONY: setup demo test test-fast test-nightly bench opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
 	@echo "make demo    train -> generate -> build -> simulate on data/st-har (only what changed)"
 	@echo "make test    the whole test suite"
-	@echo "make test-nightly  the long end-to-end runs (tinyfw report on a fresh project)"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
+	@echo "make test-nightly  the coverage over make test's time budget (pytest -m nightly)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
@@ -28,7 +28,8 @@ demo: setup
 test: setup
 	$(PYTEST) -q -m "not nightly"
 
-# The long end-to-end runs (marker nightly): e.g. `tinyfw report` collecting everything.
+# The coverage over make test's time budget (marker nightly): every op pack and every recording
+# on every simulated board, and `tinyfw report` end to end on a fresh project.
 test-nightly: setup
 	$(PYTEST) -q -m nightly
 

@@ -5,6 +5,7 @@ costs on the board: flash and static RAM from the ELF against the board manifest
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from tinyfw import fileio, procs
 from tinyfw.errors import InputError, RunFailed, ToolMissing
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
+from tinyfw.sim.fit import check_model_fits
 
 # ld names the memory region that is too small: "region `RAM' overflowed by 123 bytes",
 # "section `.bss' will not fit in region `RAM'".
@@ -94,9 +96,19 @@ def build_lock(build_dir: Path, generated: Path) -> Iterator[None]:
         yield
 
 
-def check_build_inputs(root: Path, board: str) -> BoardInfo:
-    """What a build needs before it starts: a known board and a PlatformIO project."""
+def check_build_inputs(root: Path, board: str, generated: Path | None = None) -> BoardInfo:
+    """What a build needs before it starts: a known board, a PlatformIO project and, for the
+    app with a generated model (`generated`, its model.json), a model that can fit the board
+    (sim/fit.py: refused with the numbers before the compiler runs)."""
     info = load_board(board, root / "boards")
+    if generated is not None:
+        try:
+            desc = json.loads((Path(generated) / "model.json").read_text(encoding="utf-8"))
+            arena, const = int(desc["arena_bytes"]), int(desc["const_bytes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no readable description: the build reports what is wrong
+        else:
+            check_model_fits(info, arena, const)
     if not (root / "platformio.ini").is_file():
         raise InputError(
             "no platformio.ini here: tinyfw builds the firmware in a PlatformIO project "
@@ -123,7 +135,8 @@ def build_firmware(
     TINYFW_GENERATED, PLATFORMIO_BUILD_DIR, PLATFORMIO_BUILD_FLAGS) without touching the
     default one.
     """
-    info = check_build_inputs(root, board)
+    model_dir = (generated or root / "firmware" / "generated") if app is None else None
+    info = check_build_inputs(root, board, model_dir)
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolMissing(
             "arm-none-eabi-gcc is not installed: run `make setup` or "

@@ -14,6 +14,8 @@ from tinyfw.errors import InputError
 from tinyfw.model import contract as model_contract
 from tinyfw.model.postprocess import PostParams
 from tinyfw.model.preprocess import PreprocessParams
+from tinyfw.sim.boards import load_board
+from tinyfw.sim.fit import check_model_fits
 
 
 def app_config_files(
@@ -97,6 +99,9 @@ def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = F
     contract = model_contract.read(graph.raw, model_file=model)
     model_contract.check(contract, cfg, model_file=model)
     code = compile_model(graph)
+    # the board of tinyfw.toml: a model that cannot fit it is refused with the numbers
+    check_model_fits(load_board(cfg.board.id, cfg.root / "boards"), code.plan.arena_size,
+                     code.const_bytes)
     files = dict(code.files)
     files.update(app_config_files(cfg, code, contract))
     write_generated(out_dir, files, force=force)

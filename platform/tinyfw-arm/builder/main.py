@@ -29,6 +29,7 @@ or PLATFORMIO_BUILD_FLAGS. Targets: default (ELF + .bin + .hex + map file), `siz
 """
 
 import os
+import shutil
 import sys
 
 from SCons.Script import (  # pylint: disable=import-error
@@ -308,12 +309,28 @@ if upload_protocol == "qemu":
     upload_actions = [env.VerboseAction(run_in_qemu, "Running $SOURCE in QEMU")]
     env.Replace(UPLOAD_PORT=f"qemu-system-arm -M {info.qemu_machine}")
 elif upload_protocol == "pyocd":
+    # pyocd from PATH or from the Python environment PlatformIO runs in (pip install pyocd)
+    pyocd = shutil.which("pyocd") or shutil.which("pyocd", path=os.path.dirname(sys.executable))
+
+    def require_pyocd(target, source, env):  # pylint: disable=unused-argument
+        if pyocd is None:
+            sys.stderr.write(
+                f"tinyfw: error: `-t upload` on {info.id} needs pyocd: `pip install pyocd` "
+                f"(target {info.pyocd_target}, through the board's ST-LINK or CMSIS-DAP "
+                "probe)\n"
+            )
+            return 1
+        return 0
+
     env.Replace(
-        UPLOADER="pyocd",
+        UPLOADER=pyocd or "pyocd",
         UPLOADERFLAGS=["load", "--target", info.pyocd_target],
         UPLOADCMD="$UPLOADER $UPLOADERFLAGS $SOURCE",
     )
-    upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
+    upload_actions = [
+        env.VerboseAction(require_pyocd, "Checking for pyocd"),
+        env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE"),
+    ]
 elif upload_protocol == "custom":
     upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
 else:
