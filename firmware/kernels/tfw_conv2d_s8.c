@@ -180,3 +180,47 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
         conv_next_pixel(p, &px0);
     }
 }
+
+/* One output of the strip entry: requantized (tfw_mbqm_rs), offset, clamped, stored. */
+static inline void strip_store(int8_t *out, int32_t acc, int32_t m, int32_t rs, int32_t round_hi,
+                               int32_t offset, int32_t lo, int32_t hi, int32_t full)
+{
+    const int32_t v = tfw_mbqm_rs(acc, m, rs, round_hi) + offset;
+    *out = (int8_t)(full ? tfw_sat8(v) : tfw_clamp(v, lo, hi));
+}
+
+void tfw_conv2d_s8_strip(const tfw_conv2d_strip_params *p, const int8_t *input,
+                         const int8_t *filter, const int32_t *records, int8_t *output)
+{
+    const int32_t pixels = p->pixels, step = p->in_step, k4 = p->k4, out_c = p->out_c;
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t full = lo == -128 && hi == 127; /* the clamp is one SSAT */
+    const int32_t even_pixels = pixels & ~1;
+    for (int32_t oc = 0; oc < out_c; oc += 2, filter += 2 * k4, records += 6) {
+        const int32_t bias_a = records[0], bias_b = records[1];
+        const int32_t m_a = records[2], m_b = records[3];
+        const int32_t rs_a = records[4], rs_b = records[5];
+        const int32_t rh_a = 1 << (rs_a - 1), rh_b = 1 << (rs_b - 1);
+        const int32_t pair = oc + 1 < out_c; /* an odd last channel is paired with itself */
+        const int8_t *x = input;
+        int8_t *out = output + oc;
+        for (int32_t pix = 0; pix < even_pixels; pix += 2, x += 2 * step, out += 2 * out_c) {
+            int32_t acc[4] = {bias_a, bias_b, bias_a, bias_b};
+            tfw_dot_s8_2x2(x, x + step, filter, k4, acc);
+            strip_store(out, acc[0], m_a, rs_a, rh_a, offset, lo, hi, full);
+            strip_store(out + out_c, acc[2], m_a, rs_a, rh_a, offset, lo, hi, full);
+            if (pair) {
+                strip_store(out + 1, acc[1], m_b, rs_b, rh_b, offset, lo, hi, full);
+                strip_store(out + out_c + 1, acc[3], m_b, rs_b, rh_b, offset, lo, hi, full);
+            }
+        }
+        if (pixels & 1) {
+            int32_t acc[2] = {bias_a, bias_b};
+            tfw_dot_s8_1x2(x, filter, k4, acc);
+            strip_store(out, acc[0], m_a, rs_a, rh_a, offset, lo, hi, full);
+            if (pair) {
+                strip_store(out + 1, acc[1], m_b, rs_b, rh_b, offset, lo, hi, full);
+            }
+        }
+    }
+}
