@@ -7,7 +7,7 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test test-fast bench opcases lint clean help
+.PHONY: setup demo test test-fast bench bench-mlperf opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test    the whole test suite"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
+	@echo "make bench-mlperf  the four MLPerf Tiny models against their published cycles (minutes)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
 setup:
@@ -36,6 +37,11 @@ test-fast: setup
 
 bench: setup
 	$(TINYFW) bench --json build/bench/report.json
+	$(TINYFW) bench --results
+
+# Opt-in (minutes): the MLPerf Tiny reference models, per kernel class, beside published cycles.
+bench-mlperf: setup
+	$(TINYFW) bench --mlperf --json build/bench/mlperf.json
 
 opcases: setup
 	$(VENV)/bin/python tests/opcases/opcases.py generate
