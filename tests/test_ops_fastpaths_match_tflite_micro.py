@@ -6,8 +6,9 @@ and Cortex-M33 (DSP path on the other cores).
 
 What the committed op packs (tests/opcases) leave out and these cases aim at:
 - CONV_2D: Conv1D-shaped convs (kh 1) with every filter depth mod 4 (K4 zero padding), strides,
-  VALID ones through the strip entry (tfw_conv2d_s8_strip: odd pixel and channel counts, an
-  input slot padded for the last K4 read, a clamp that is not the identity),
+  VALID ones through the strip entries (tfw_conv2d_s8_strip and, for a fused ReLU with output
+  zero point -128, tfw_conv2d_s8_strip_relu: odd pixel and channel counts, an input slot padded
+  for the last K4 read),
   SAME borders, the last patch running past the input (gathered), odd pixel and filter counts
   (paired with themselves), dilation (gathered); wide convs (many 4-value groups per row, 1x1
   convs read in place on 2-D inputs); input zero points at both ends (folded bias).
@@ -322,8 +323,8 @@ def test_the_cases_reach_the_paths_they_aim_at(packs):
                     tags.add("odd pixels")
                 if p["output"]["c"] % 2:
                     tags.add("odd filters")
-            elif low.kernel == "tfw_conv2d_s8_strip":
-                tags.add("strip")
+            elif low.kernel in ("tfw_conv2d_s8_strip", "tfw_conv2d_s8_strip_relu"):
+                tags.add("strip" if low.kernel == "tfw_conv2d_s8_strip" else "strip relu")
                 if low.input_slack:
                     tags.add("strip input padded")
                 if p["pixels"] % 2:
@@ -358,7 +359,7 @@ def test_the_cases_reach_the_paths_they_aim_at(packs):
                     tags.add("depth%4")
     want = {
         "fast_conv1d": {"gathered", "K%4=0", "K%4=1", "K%4=2", "K%4=3", "odd pixels",
-                        "odd filters", "strip", "strip input padded", "strip odd pixels",
+                        "odd filters", "strip", "strip relu", "strip input padded", "strip odd pixels",
                         "strip odd filters"},
         "fast_conv2d_wide": {"gathered", "in place", "odd filters"},
         "fast_dense_rows": {"rows>1", "one row", "filter offset", "depth%4"},

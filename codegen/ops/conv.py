@@ -76,7 +76,10 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
                            "multiplier a, b, rs a, b (-shift - 1)")
         return Lowered(
             op=op,
-            kernel="tfw_conv2d_s8_strip",
+            # the ReLU entry only where its shorter requantization is exact (see its header)
+            kernel="tfw_conv2d_s8_strip_relu"
+            if (act_min, act_max) == (-128, 127) and y.zero_point <= act_min
+            else "tfw_conv2d_s8_strip",
             header="tfw_conv2d_s8.h",
             params_type="tfw_conv2d_strip_params",
             params={

@@ -71,6 +71,13 @@ typedef struct {
 void tfw_conv2d_s8_strip(const tfw_conv2d_strip_params *p, const int8_t *input,
                          const int8_t *filter, const int32_t *records, int8_t *output);
 
+/* The same for act_min -128, act_max 127 and output_offset -128 (a fused ReLU whose output
+ * zero point is -128, the usual case): one SSAT as the clamp and a requantization without the
+ * sign-dependent rounding term, exact because every result <= 0 clamps to -128 anyway
+ * (proof at strip_mbqm_relu in tfw_conv2d_s8.c). The generator picks it only then. */
+void tfw_conv2d_s8_strip_relu(const tfw_conv2d_strip_params *p, const int8_t *input,
+                              const int8_t *filter, const int32_t *records, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif
