@@ -7,7 +7,7 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test test-fast test-nightly bench opcases lint clean help
+.PHONY: setup demo test test-fast test-nightly bench bench-mlperf opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
 	@echo "make test-nightly  the coverage over make test's time budget (pytest -m nightly)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
+	@echo "make bench-mlperf  the four MLPerf Tiny models against their published cycles (minutes)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
 setup:
@@ -40,6 +41,11 @@ test-fast: setup
 
 bench: setup
 	$(TINYFW) bench --json build/bench/report.json
+	$(TINYFW) bench --results
+
+# Opt-in (minutes): the MLPerf Tiny reference models, per kernel class, beside published cycles.
+bench-mlperf: setup
+	$(TINYFW) bench --mlperf --json build/bench/mlperf.json
 
 opcases: setup
 	$(VENV)/bin/python tests/opcases/opcases.py generate

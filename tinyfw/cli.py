@@ -202,6 +202,15 @@ def cmd_renode(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from tinyfw.sim.bench import run_bench
 
+    if args.results:
+        from tinyfw.sim.bench_results import run_bench_results
+
+        return run_bench_results(args.work)
+    if args.mlperf:
+        from tinyfw.sim.bench_mlperf import run_mlperf_bench
+
+        return run_mlperf_bench(args.board or [DEFAULT_BOARD], json_path=args.json,
+                                work=args.work, per_op=args.per_op)
     return run_bench(args.model, args.input, args.anchors, args.board or [DEFAULT_BOARD],
                      json_path=args.json, work=args.work, per_op=args.per_op)
 
@@ -385,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build folder (default build/bench of the checkout)")
     s.add_argument("--per-op", action=argparse.BooleanOptionalAction, default=True,
                    help="also time every op (a second, traced build; default on)")
+    s.add_argument("--mlperf", action="store_true",
+                   help="the four MLPerf Tiny models (bench/mlperf_tiny) beside their published "
+                        "cycles instead (slow: minutes; `make bench-mlperf`)")
+    s.add_argument("--results", action="store_true",
+                   help="four model sizes on every core: write bench/results.json and the "
+                        "README's numbers from it (`make bench`)")
     s.set_defaults(func=cmd_bench)
 
     s = command("crossval", "k-fold cross-validation by recording (slow: trains once per fold)")
