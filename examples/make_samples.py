@@ -122,7 +122,7 @@ def edge_impulse(rng: np.random.Generator) -> None:
     out = HERE / "edge-impulse" / "data"
     out.mkdir(parents=True, exist_ok=True)
     for kind, name in enumerate(["idle", "sway", "shake"]):
-        for r in range(4):
+        for r in range(6):
             t = np.arange(125) * 0.016
             acc, _ = motion(kind, t, rng)
             doc = {
