@@ -37,6 +37,8 @@ _LABEL = re.compile(r"^(label|activity|class|target|gesture)$", re.IGNORECASE)
 _TIME = re.compile(r"^(t|time|timestamp|ts|time_?ms|epoch)$", re.IGNORECASE)
 _SEQ = re.compile(r"^(seq|index|idx|n|id|sample|trel|t_?rel)$", re.IGNORECASE)
 _GYRO = re.compile(r"^(g[xyz]|gyr.*|gyro.*|alpha|beta|gamma|rot.*)$", re.IGNORECASE)
+# Channel names for a file without a header: an accelerometer, or an accelerometer + gyroscope.
+_NAMES = {3: ["x", "y", "z"], 6: ["ax", "ay", "az", "gx", "gy", "gz"]}
 _RATE = re.compile(r"(\d+(?:\.\d+)?)\s*hz", re.IGNORECASE)
 
 
@@ -139,7 +141,8 @@ def sniff(data_dir: Path) -> str:
         chans = [j for j in numeric if j not in seq_j | {label_j, time_j}]
         if not chans:
             raise InputError("no numeric sensor columns found", file=files[0])
-        columns = [names[j] if header else f"c{j + 1}" for j in chans]
+        columns = [names[j] for j in chans] if header else _NAMES.get(
+            len(chans), [f"c{j + 1}" for j in chans])
         keys["columns"] = columns
         if not header:
             keys["source_columns"] = [str(j + 1) for j in chans]

@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import assert_one_line_error, run_inproc, toml_string
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tinyfw.config import parse_config
 from tinyfw.errors import InputError
 from tinyfw.model.data import load_dataset, scan_dataset
+from tinyfw.model.readers import ReadNotes, pieces_of_file
 from tinyfw.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
@@ -379,3 +382,40 @@ def test_init_refuses_to_overwrite_an_existing_project_file(tmp_path):
     r = run_inproc(["init", "--data", str(EXAMPLES / "phone-web" / "data"), "--out", str(out)])
     assert_one_line_error(r, file=out, words="never overwrites")
     assert out.read_text() == "# mine\n"
+
+
+# -- fuzz: only InputError, naming the file ------------------------------------------------------
+
+FUZZ_SEEDS = {
+    "arduino-imu": "rest.csv",
+    "phone-web": "still/still_01.csv",
+    "participant-csv": "1.csv",
+    "edge-impulse": "idle.00a7f0.json",
+}
+edits = st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(
+    [b"", b"\n", b"\r", b",", b" ", b"\t", b"-", b"e", b"1e309", b"nan", b"\xff", b'"', b"[",
+     b"]", b"{", b"0", b"..", b"\n\n"])), min_size=1, max_size=6)
+
+
+@pytest.mark.parametrize("shape", sorted(FUZZ_SEEDS))
+def test_mutated_files_of_each_shape_give_only_one_line_input_errors(shape, tmp_path):
+    cfg = parse_config((EXAMPLES / shape / "tinyfw.toml").read_text())
+    seed = (EXAMPLES / shape / "data" / FUZZ_SEEDS[shape]).read_bytes()[:6000]
+    path = tmp_path / Path(FUZZ_SEEDS[shape]).name
+    cls = cfg.data.classes[0] if cfg.data.layout != "label_column" else None
+
+    @settings(max_examples=60, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(edits)
+    def run(ops):
+        b = bytearray(seed)
+        for pos, ins in ops:
+            p = pos % (len(b) + 1)
+            b[p:p + 1] = ins
+        path.write_bytes(bytes(b))
+        try:
+            pieces_of_file(path, cls, cfg, ReadNotes())
+        except InputError as e:
+            assert e.file == str(path) and "\n" not in str(e) and e.message
+
+    run()
