@@ -404,7 +404,8 @@ def _label_runs(seg: _Segment) -> list[tuple[str, _Segment]]:
 
 def _timed(seg: _Segment, rate: float, config: Config, path: Path,
            tcol: str) -> list[tuple[np.ndarray, float, int, int]]:
-    """Cut at gaps and resample: [(float samples, measured rate, gaps, first line)]."""
+    """Cut at gaps and resample: [(float samples, measured rate, gaps, first line)]; the gaps
+    of the segment are counted on its first piece only."""
     d = config.data
     t = seg.times
     assert t is not None
@@ -426,9 +427,10 @@ def _timed(seg: _Segment, rate: float, config: Config, path: Path,
                 raise _fail(f"measured rate {measured:.4g} Hz differs from data.rate_hz "
                             f"{rate:g} Hz by more than 2% (set data.resample = \"linear\")",
                             path, int(seg.lines[a]), tcol)
-            out.append((vv, measured, len(cuts), int(seg.lines[a])))
+            out.append((vv, measured, 0 if out else len(cuts), int(seg.lines[a])))
         else:
-            out.append((resample_linear(tt, vv, rate), measured, len(cuts), int(seg.lines[a])))
+            out.append((resample_linear(tt, vv, rate), measured, 0 if out else len(cuts),
+                        int(seg.lines[a])))
     return out
 
 

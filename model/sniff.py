@@ -215,7 +215,8 @@ def sniff(data_dir: Path) -> str:
     shortest = min(lengths)
     if "timestamp" in keys:
         shortest = int(shortest * 0.95)  # resampling may give a few samples less
-    length = max(4, min(round(2 * rate), int(shortest * 0.85)))
+    # room for training's time-warp (recordings replayed up to ~1.3 times faster)
+    length = max(4, min(round(2 * rate), int(shortest * 0.7)))
     hop = max(1, length // 4)
     kind = {u: readers.SAMPLE_UNIT[u] for u in (units or ["m/s2"])}
     sample_units = ", ".join(dict.fromkeys(kind.values()))
@@ -293,6 +294,9 @@ def _render(data_dir: Path, keys: dict, notes: list[str], length: int, hop: int)
             v = keys[k]
             val = _q(v) if isinstance(v, str) else _list(v) if isinstance(v, list) else repr(v)
             out.append(f"{k} = {val}")
-    out += ["", "[window]", f"length = {length}", f"hop = {hop}", "", "[board]",
-            'id = "mps2_an386"', ""]
+    out += ["", "[window]", f"length = {length}", f"hop = {hop}", ""]
+    if len(keys["columns"]) != 3:
+        out += ["[model]", "augment_rotation = false  # rotation needs three channels (x, y, z)",
+                ""]
+    out += ["[board]", 'id = "mps2_an386"', ""]
     return "\n".join(out)

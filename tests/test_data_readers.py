@@ -209,7 +209,7 @@ def test_a_gap_longer_than_max_gap_periods_cuts_the_recording(tmp_path):
                  "max_gap = 3.0", length=2)
     items, _ = scan_dataset(d, cfg)
     assert [(r.part, r.samples[:, 0].tolist(), p.gaps) for r, p in items[:2]] == [
-        (" #1", [1, 1, 1, 1], 1), (" #2", [2, 2, 2, 2], 1)]
+        (" #1", [1, 1, 1, 1], 1), (" #2", [2, 2, 2, 2], 0)]
 
 
 def test_resample_none_refuses_a_rate_off_the_declared_one(tmp_path):
@@ -419,3 +419,20 @@ def test_mutated_files_of_each_shape_give_only_one_line_input_errors(shape, tmp_
             assert e.file == str(path) and "\n" not in str(e) and e.message
 
     run()
+
+
+def test_tinyfw_data_reports_a_gap_in_a_phone_recording_and_its_two_pieces(tmp_path):
+    proj = tmp_path / "phone"
+    shutil.copytree(EXAMPLES / "phone-web", proj)
+    path = proj / "data" / "sway" / "sway_02.csv"
+    lines = path.read_text().splitlines()
+    for i in range(34, len(lines)):  # a 400 ms hole after line 34
+        t, rest = lines[i].split(",", 1)
+        lines[i] = f"{float(t) + 400:.1f},{rest}"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "s.json"
+    r = run_inproc(["--project", str(proj), "data", "--json", str(out)])
+    assert r.status == 0, r.err
+    sway = next(c for c in json.loads(out.read_text())["classes"] if c["name"] == "sway")
+    assert (sway["recordings"], sway["gaps"]) == (5, 1)
+    assert "gaps 1" in r.out
