@@ -14,7 +14,8 @@ What is inferred, and how:
   units guessed from the values: a mean vector magnitude near 9.8 is m/s2, near 1 is g, near
   1000 is mg, unsigned integer codes are counts around their middle; gyroscope-named columns
   (g?x, gyr*, alpha/beta/gamma) are deg/s (rad/s when every value is below 20);
-- window: about 2 s, and never longer than the shortest recording.
+- window: about 2 s, at most half the shortest recording; the hop a quarter of it, or less so
+  that the shortest recording gives about 8 windows.
 Everything guessed is marked `# CONFIRM` in the file.
 """
 
@@ -215,9 +216,10 @@ def sniff(data_dir: Path) -> str:
     shortest = min(lengths)
     if "timestamp" in keys:
         shortest = int(shortest * 0.95)  # resampling may give a few samples less
-    # room for training's time-warp (recordings replayed up to ~1.3 times faster)
-    length = max(4, min(round(2 * rate), int(shortest * 0.7)))
-    hop = max(1, length // 4)
+    # At most half the shortest recording (training's time-warp replays recordings up to ~1.3
+    # times faster) and a hop that cuts about 8 windows from the shortest recording.
+    length = max(4, min(round(2 * rate), shortest // 2))
+    hop = max(1, min(length // 4, (shortest - length) // 8))
     kind = {u: readers.SAMPLE_UNIT[u] for u in (units or ["m/s2"])}
     sample_units = ", ".join(dict.fromkeys(kind.values()))
     keys["units"] = sample_units

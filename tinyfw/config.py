@@ -381,8 +381,7 @@ def _something_left_to_train_on(cfg: Config) -> None:
 
 
 def _readers_are_complete(cfg: Config) -> None:
-    """`data.class_pattern` is a regular expression; `channel_units` are known units; `channel_units`, `channel_scale`, `channel_offset` and `source_columns`
-    hold one value or one per channel."""
+    """`data.class_pattern` is a regex; `data.channel_*`: one value or one per channel."""
     d = cfg.data
     try:
         re.compile(d.class_pattern)
