@@ -30,7 +30,8 @@ test: setup
 	$(PYTEST) -q -m "not nightly"
 
 # The coverage over make test's time budget (marker nightly): every op pack and every recording
-# on every simulated board, and `tinyfw report` end to end on a fresh project.
+# on every simulated board, `tinyfw report` end to end on a fresh project, and every example
+# dataset shape (examples/) trained, built and simulated.
 test-nightly: setup
 	$(PYTEST) -q -m nightly
 

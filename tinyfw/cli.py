@@ -1,5 +1,5 @@
 """The `tinyfw` command line, tinyfw's one entry point: train, generate, build, simulate, cost,
-verify, inspect, renode, bench, crossval, boards; and hidden internal tools (qemu, preload,
+verify, inspect, renode, bench, crossval, data, init, boards; and hidden internal tools (qemu, preload,
 config-reference) that are not in the command list.
 
 Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
@@ -225,6 +225,43 @@ def cmd_crossval(args: argparse.Namespace) -> int:
                             json_path=args.json)
 
 
+def cmd_data(args: argparse.Namespace) -> int:
+    from tinyfw.model.summary import summarize
+
+    cfg = _project(args)
+    if args.json:
+        from tinyfw.fileio import check_output_file
+
+        check_output_file(Path(args.json))
+    summary = summarize(cfg.data_dir(args.data), cfg)
+    print(summary.render())
+    if args.json:
+        from tinyfw.fileio import atomic_write_text
+
+        atomic_write_text(Path(args.json), json.dumps(summary.to_json(), indent=2) + "\n")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from tinyfw.fileio import atomic_write_text, check_output_file
+    from tinyfw.model.sniff import sniff
+
+    out = Path(args.out) if args.out else Path.cwd() / CONFIG_NAME
+    if out.is_dir():
+        out = out / CONFIG_NAME
+    if out.exists() or out.is_symlink():
+        raise InputError("already exists; tinyfw init never overwrites a project file "
+                         "(remove it or pass --out)", file=out)
+    check_output_file(out)
+    data = Path(args.data).resolve()
+    text = sniff(data)
+    rel = os.path.relpath(data, out.resolve().parent)
+    text = text.replace(f"dir = {json.dumps(str(data))}", f"dir = {json.dumps(rel)}", 1)
+    atomic_write_text(out, text)
+    print(f"wrote {out}; check the lines marked CONFIRM, then run `tinyfw data`")
+    return 0
+
+
 def cmd_qemu(args: argparse.Namespace) -> int:
     from tinyfw.sim.qemu import echo_run, run_elf
 
@@ -410,6 +447,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a project setting for this run, repeatable")
     s.add_argument("--json", type=Path, metavar="FILE", help="write the scores as JSON")
     s.set_defaults(func=cmd_crossval)
+
+    s = command("data", "summarise the dataset as tinyfw reads it (rates, ranges, warnings)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.add_argument("--json", metavar="FILE", help="write the summary as JSON")
+    s.set_defaults(func=cmd_data)
+
+    s = command("init", "write a commented tinyfw.toml guessed from a dataset")
+    s.add_argument("--data", metavar="DIR", required=True, help="the dataset folder")
+    s.add_argument("--out", metavar="FILE", help="project file to write (default ./tinyfw.toml; "
+                   "never overwritten)")
+    s.set_defaults(func=cmd_init)
 
     s = command("boards", "list the boards tinyfw knows")
     s.set_defaults(func=cmd_boards)
