@@ -206,3 +206,28 @@ def test_the_feed_of_edge_values_reads_back_through_the_firmware_conversion_comp
     out = subprocess.run([str(exe)], input="\n".join(map(str, counts)), capture_output=True,
                          text=True, check=True).stdout.split()
     assert [int(v) for v in out] == np.clip(mg, -3997, 3997).tolist()
+
+
+def test_the_same_inputs_give_the_same_bytes(written, nano_firmware, cfg, tmp_path):
+    files, recs = written
+    elf, gen = nano_firmware
+    again = write_sensor_renode(cfg, load_board(BOARD), recs, tmp_path / BOARD, elf=elf,
+                                gen_dir=gen)
+    names = sorted(p.relative_to(files.out_dir) for p in files.files)
+    assert names == sorted(p.relative_to(again.out_dir) for p in again.files)
+    for name in names:
+        assert (files.out_dir / name).read_bytes() == (again.out_dir / name).read_bytes(), name
+
+
+def test_a_manifest_that_disagrees_with_renodes_platform_is_refused_naming_the_field():
+    import dataclasses
+
+    from tinyfw.errors import InputError
+    from tinyfw.sim.renode_sensor import sensor_platform
+
+    info = load_board(BOARD)
+    moved = dataclasses.replace(info, sensor=dataclasses.replace(info.sensor, i2c_address=0x6A))
+    with pytest.raises(InputError) as err:
+        sensor_platform(moved)
+    assert "tinyfw.sensor.i2c_address" in str(err.value) and "0x6b" in str(err.value)
+    assert sensor_platform(load_board("mps2_an386")) is None
