@@ -178,6 +178,10 @@ def cmd_renode(args: argparse.Namespace) -> int:
     from tinyfw.sim.renode import renode_files
 
     cfg = _project(args)
+    if args.test:  # robot over QEMU needs a QEMU machine (real boards with a sensor model: none)
+        from tinyfw.sim.renode_sensor import refuse_qemu_test
+
+        refuse_qemu_test(cfg, args.board or cfg.board.id)
     files = renode_files(
         cfg,
         board=args.board or cfg.board.id,
