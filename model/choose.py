@@ -98,15 +98,15 @@ def without_validation(config: Config) -> Settings:
 
 def search_epochs(config: Config, n_candidates: int, train_windows: int) -> int:
     """Epochs of each short candidate run: `model.search_epochs`, else epochs / (2 x
-    candidates) (the whole search costs about half the final fit), but at least
-    MIN_SEARCH_STEPS optimizer steps (a small dataset is cheap to train and learns nothing in
-    a few steps) and at most `model.epochs`."""
+    candidates) (the whole search costs about half the final fit), raised towards
+    MIN_SEARCH_STEPS optimizer steps for a small dataset (which learns nothing in a few steps)
+    but never beyond epochs / candidates (the search never costs more than the final fit)."""
     m = config.model
     if m.search_epochs:
         return m.search_epochs
     steps_per_epoch = max(1, -(-train_windows // m.batch_size))
-    return min(m.epochs, max(1, m.epochs // (2 * n_candidates),
-                             -(-MIN_SEARCH_STEPS // steps_per_epoch)))
+    wanted = max(m.epochs // (2 * n_candidates), -(-MIN_SEARCH_STEPS // steps_per_epoch))
+    return max(1, min(wanted, m.epochs // n_candidates))
 
 
 @dataclass(frozen=True)

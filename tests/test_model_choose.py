@@ -84,7 +84,7 @@ def test_a_switch_that_is_neither_true_false_nor_auto_is_one_line_naming_file_li
         parse_config('[model]\nepochs = 2\n\n[preprocess]\ncenter = "no"\n', Path("p.toml"))
     line = e.value.one_line()
     assert "p.toml" in line and ":5" in line and "preprocess.center" in line
-    assert 'expected true or false or "auto"' in line and "\n" not in line
+    assert "'no' is not one of true or false or \"auto\"" in line and "\n" not in line
 
 
 def test_a_recording_exactly_one_window_long_keeps_its_window_when_replayed_faster():

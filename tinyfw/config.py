@@ -113,7 +113,7 @@ class ModelConfig:
         "chooses by validation accuracy", choices=("auto",))
     search_epochs: int = setting(
         0, "epochs of each short candidate run when train chooses between settings (0: "
-        "`epochs` / (2 x candidates), at least 200 steps, at most `epochs`)",
+        "`epochs` / (2 x candidates), more for small data, at most `epochs` / candidates)",
         range=(0, 10000))
 
 
