@@ -4,7 +4,7 @@
   hand tremor in every class. Only the direction of gravity tells the classes apart, so
   rotation augmentation and per-window centring (the old defaults) erase the class.
 - `one_window`: fixed-length gesture recordings (as Arduino's IMU capture sketch writes them)
-  exactly one window long: a sharp `punch` along x or a slow `lift` along z. The old
+  exactly one window long: a sharp `punch` or a slow `lift`, in a random direction. The old
   time-warp dropped every recording it replayed faster (no complete window left).
 
 `python tests/synthetic_imu.py KIND DIR` writes a project (tinyfw.toml + data/) to DIR.
@@ -76,15 +76,14 @@ def orientation_recording(label: int, rng: np.random.Generator, n: int) -> np.nd
 
 
 def gesture_recording(label: int, rng: np.random.Generator, n: int) -> np.ndarray:
-    """A board held level (gravity along -z, tilted up to 15 degrees): a punch (one sharp
-    pulse along x) or a lift (one slow bump along z), each direction within 20 degrees."""
+    """A punch (one sharp pulse) or a lift (one slow bump) in a random direction, over gravity
+    in a random orientation."""
     t = np.arange(n)
-    center = rng.uniform(0.35, 0.65) * n
-    width = (0.05 if label == 0 else 0.2) * n * rng.uniform(0.8, 1.25)
-    amp = rng.uniform(800, 1500)
+    center = rng.uniform(0.4, 0.6) * n
+    width = (0.04 if label == 0 else 0.25) * n * rng.uniform(0.8, 1.25)
+    amp = rng.uniform(600, 1200)
     pulse = amp * np.exp(-0.5 * ((t - center) / width) ** 2)
-    axis = _tilted(np.eye(3)[0 if label == 0 else 2], rng, 20.0)
-    x = pulse[:, None] * axis[None, :] - 1000.0 * _tilted(np.eye(3)[2], rng, 15.0)[None, :]
+    x = pulse[:, None] * _unit(rng)[None, :] + 1000.0 * _unit(rng)[None, :]
     x += rng.normal(0, 40, size=(n, 3))
     return x
 

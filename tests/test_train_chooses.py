@@ -55,3 +55,14 @@ def test_the_old_defaults_leave_the_orientation_dataset_at_chance(orientation):
     result, _ = run(old, "out")
     assert result.choice["candidates"] == []  # nothing auto: nothing tried
     assert result.int8_accuracy <= 0.5
+
+
+def test_recordings_one_window_long_train_with_time_warp_instead_of_being_dropped(tmp_path):
+    """Arduino-style fixed-length gestures, window = recording: with the old defaults fixed
+    (rotation, time-warp, centring on) tinyfw 0.1.0 scored 0.55 on this test split (time-warp
+    dropped every recording it replayed faster); now each keeps its window."""
+    root = write_project("one_window", tmp_path, model_extra=(
+        "augment_rotation = true\naugment_time_warp = true\n\n[preprocess]\ncenter = true\n"))
+    result, _ = run(root, "out")
+    assert result.choice["candidates"] == []
+    assert result.windows["train"] == 44 and result.int8_accuracy >= 0.9
