@@ -73,10 +73,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_quantize(args: argparse.Namespace) -> int:
     from tinyfw.model.keras_import import import_keras
+    from tinyfw.quiet import captured_fd2
 
     cfg = _project(args)
     out = Path(args.out) if args.out else cfg.root / "build/model/model_int8.tflite"
-    r = import_keras(cfg, Path(args.keras), cfg.data_dir(args.data), out)
+    with captured_fd2():  # no TensorFlow C++ logs
+        r = import_keras(cfg, Path(args.keras), cfg.data_dir(args.data), out)
     print(f"wrote {r.out} ({r.tflite_bytes} B, full int8, contract included; centring "
           f"{'on' if r.center else 'off'})")
     print(f"accuracy on the {r.windows} windows of the dataset: float {r.float_accuracy:.4f}, "
