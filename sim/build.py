@@ -19,6 +19,7 @@ from tinyfw.errors import InputError, RunFailed, ToolMissing
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
 from tinyfw.sim.fit import check_model_fits
+from tinyfw.sim.sensor_config import SensorSettings, driver_settings
 
 # ld names the memory region that is too small: "region `RAM' overflowed by 123 bytes",
 # "section `.bss' will not fit in region `RAM'".
@@ -61,10 +62,11 @@ class BuildResult:
     flash: int
     ram_static: int
     output: str
+    sensor: SensorSettings | None = None  # a real sensor, configured from the model's contract
 
     def summary(self) -> str:
         b = self.board
-        return (
+        return (f"{self.sensor.summary()}\n" if self.sensor is not None else "") + (
             f"built {self.elf} for {b.id} ({b.name})\n"
             f"flash {self.flash} B of {b.flash_bytes} B ({100.0 * self.flash / b.flash_bytes:.2f} %), "
             f"static RAM {self.ram_static} B of {b.ram_bytes} B "
@@ -133,10 +135,15 @@ def build_firmware(
 
     app / generated / build_dir / extra_flags select a test build (TINYFW_APP,
     TINYFW_GENERATED, PLATFORMIO_BUILD_DIR, PLATFORMIO_BUILD_FLAGS) without touching the
-    default one.
+    default one. A board with a real sensor gets its driver configured from the model's
+    contract (sim/sensor_config.py), or the build is refused before it starts.
     """
     model_dir = (generated or root / "firmware" / "generated") if app is None else None
     info = check_build_inputs(root, board, model_dir)
+    sensor = None
+    if info.sensor is not None and app in (None, "app"):
+        sensor = driver_settings(info, root, generated or root / "firmware" / "generated")
+        extra_flags = " ".join(f for f in (extra_flags, sensor.flags()) if f)
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolMissing(
             "arm-none-eabi-gcc is not installed: run `make setup` or "
@@ -166,7 +173,7 @@ def build_firmware(
         _raise_build_error(out, board, info)
     elf = firmware_elf(root, board, build_dir)
     sizes = elf_sizes(elf)
-    result = BuildResult(info, elf, sizes.flash, sizes.ram_static, out)
+    result = BuildResult(info, elf, sizes.flash, sizes.ram_static, out, sensor)
     return result
 
 

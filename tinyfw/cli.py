@@ -1,5 +1,6 @@
-"""The `tinyfw` command line, tinyfw's one entry point: train, generate, build, simulate, cost,
-verify, inspect, renode, bench, crossval, data, init, boards; and hidden internal tools (qemu, preload,
+"""The `tinyfw` command line, tinyfw's one entry point: train, quantize, generate, build,
+simulate, cost, verify, inspect, renode, bench, crossval, data, init, boards, all, diff, report; and
+hidden internal tools (qemu, preload,
 config-reference) that are not in the command list.
 
 Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
@@ -68,6 +69,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"float accuracy {result.float_accuracy:.4f}, int8 accuracy {result.int8_accuracy:.4f} "
         f"({result.test_windows} test windows)"
     )
+    return 0
+
+
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from tinyfw.model.keras_import import import_keras
+    from tinyfw.quiet import captured_fd2
+
+    cfg = _project(args)
+    out = Path(args.out) if args.out else cfg.root / "build/model/model_int8.tflite"
+    with captured_fd2():  # no TensorFlow C++ logs
+        r = import_keras(cfg, Path(args.keras), cfg.data_dir(args.data), out)
+    print(f"wrote {r.out} ({r.tflite_bytes} B, full int8, contract included; centring "
+          f"{'on' if r.center else 'off'})")
+    print(f"accuracy on the {r.windows} windows of the dataset: float {r.float_accuracy:.4f}, "
+          f"int8 {r.int8_accuracy:.4f}")
     return 0
 
 
@@ -353,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", metavar="DIR", help="dataset folder, one subfolder per class")
     s.add_argument("--out", metavar="DIR", help="output folder (default build/model)")
     s.set_defaults(func=cmd_train)
+
+    s = command("quantize", "quantize your own Keras model to full int8 with the dataset's windows")
+    s.add_argument("--keras", required=True, metavar="M", help="float Keras model (.keras, .h5)")
+    s.add_argument("--out", metavar="M", help="output (default build/model/model_int8.tflite)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.set_defaults(func=cmd_quantize)
 
     s = command("generate", "generate C sources from an int8 .tflite model")
     s.add_argument("--model", metavar="M", help="model (default build/model/model_int8.tflite)")

@@ -155,7 +155,27 @@ class ModelConfig:
     batch_size: int = setting(32, "training batch size", unit="windows", range=(1, 65536))
     learning_rate: float = setting(0.003, "Adam learning rate", range=(1e-9, 10.0))
     seed: int = setting(1234, "seed of weight initialisation and shuffling", range=_SEED)
-    augment_rotation: bool = setting(True, "train on randomly rotated copies of the windows")
+    # -- training choices `tinyfw train` can make itself (model/choose.py) --------------------
+    augment_rotation: bool | str = setting(
+        "auto", "train on randomly rotated copies of the windows (3 columns only); `auto`: "
+        "train chooses by validation accuracy", choices=("auto",))
+    augment_time_warp: bool | str = setting(
+        "auto", "replay each training recording at a random speed every epoch; `auto`: train "
+        "chooses by validation accuracy", choices=("auto",))
+    search_epochs: int = setting(
+        0, "epochs of each short candidate run when train chooses between settings (0: "
+        "`epochs` / (2 x candidates), more for small data, at most `epochs` / candidates)",
+        range=(0, 10000))
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """The integer preprocessing of each window (the same on the host and in the firmware)."""
+
+    center: bool | str = setting(
+        "auto", "subtract each window's per-channel mean first (removes gravity and posture); "
+        "`auto`: train chooses by validation accuracy, the model records the choice",
+        choices=("auto",))
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     window: WindowConfig = field(default_factory=WindowConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     post: PostConfig = field(default_factory=PostConfig)
     board: BoardConfig = field(default_factory=BoardConfig)
@@ -276,6 +297,11 @@ def _check_value(s: Setting, value: Any, err: Callable[[str], None]) -> Any:
     """Check one value against its setting's type and bounds; `err(msg)` raises."""
     got = f"got {type(value).__name__} {value!r}"
     item = s.item_type
+    if s.type == bool | str:  # a switch: true, false or one of its words (`auto`)
+        if not isinstance(value, bool) and value not in (s.choices or ()):
+            words = " or ".join(f'"{c}"' for c in s.choices or ())
+            err(f"{value!r} is not one of true or false or {words}")
+        return value
     if item is None:
         t = s.type
         if (t is bool) != isinstance(value, bool) or not isinstance(
@@ -557,6 +583,8 @@ def _toml(value: Any) -> str:
 
 
 def _type_words(s: Setting) -> str:
+    if s.type == bool | str:
+        return "boolean or string"
     item = s.item_type
     if item is None:
         return {bool: "boolean", int: "integer", float: "number", str: "string"}[s.type]
@@ -569,6 +597,8 @@ def _type_words(s: Setting) -> str:
 
 def _allowed(s: Setting) -> str:
     parts = []
+    if s.type == bool | str:  # a switch: true, false or one of its words
+        return " \\| ".join(f"`{c}`" for c in ("true", "false", *(s.choices or ())))
     if s.range is not None:
         parts.append(_bounds(*s.range, s.unit))
     elif s.unit and s.items is None:

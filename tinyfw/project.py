@@ -59,7 +59,9 @@ def app_config_files(
                 field=what,
             )
     try:
-        pre = PreprocessParams.for_model(cfg, x.scale, x.zero_point)
+        pre = PreprocessParams.for_model(
+            cfg, x.scale, x.zero_point, center=model_contract.center_of(contract, cfg)
+        )
         post = PostParams.from_config(cfg.post, len(classes), y.scale, y.zero_point)
     except ValueError as e:
         raise InputError(str(e), file=where) from None
