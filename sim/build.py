@@ -143,7 +143,8 @@ def build_firmware(
     sensor = None
     if info.sensor is not None and app in (None, "app"):
         sensor = driver_settings(info, root, generated or root / "firmware" / "generated")
-        extra_flags = " ".join(f for f in (extra_flags, sensor.flags()) if f)
+        if sensor is not None:
+            extra_flags = " ".join(f for f in (extra_flags, sensor.flags()) if f)
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolMissing(
             "arm-none-eabi-gcc is not installed: run `make setup` or "

@@ -176,11 +176,40 @@ def lsm6dsl_settings(model: dict[str, Any], board: BoardInfo, where: Any) -> Sen
         count_min=max(lo, -32768), count_max=min(hi, 32767), rate_millihz=round(rate * 1000))
 
 
-DRIVERS = {"lsm6dsl": lsm6dsl_settings}
+# LSM9DS1 (Arduino Nano 33 BLE, firmware/board/nrf/sensor_lsm9ds1.c): a fixed configuration,
+# accelerometer only, 119 Hz ODR, +-4 g, delivered in milli-g; the driver hands over the newest
+# sample once per model period. Nothing to pass as defines: the model must fit that.
+LSM9DS1_ODR_HZ = 119.0
+LSM9DS1_FS_MG = 4000
+
+
+def lsm9ds1_settings(model: dict[str, Any], board: BoardInfo, where: Any) -> None:
+    """Refuse a model contract the fixed LSM9DS1 driver cannot deliver (InputError)."""
+    who = f"board {board.id} (lsm9ds1 driver: accelerometer x, y, z in mg, +-4 g, 119 Hz)"
+    rate = float(model["data.rate_hz"])
+    columns = list(model["data.columns"])
+    units = str(model["data.units"]).strip()
+    lo, hi = (int(v) for v in model["data.range"])
+    if len(columns) != 3:
+        raise InputError(f"{len(columns)} channels: {who} delivers 3", file=where,
+                         field="data.columns")
+    if not 0 < rate <= LSM9DS1_ODR_HZ:
+        raise InputError(f"{rate:g} Hz: {who} delivers at most {LSM9DS1_ODR_HZ:g} Hz",
+                         file=where, field="data.rate_hz")
+    if units != "mg":
+        raise InputError(f"{units!r}: {who} delivers milli-g (\"mg\")", file=where,
+                         field="data.units")
+    if max(abs(lo), abs(hi)) > LSM9DS1_FS_MG:
+        raise InputError(f"{[lo, hi]} mg is beyond the +-{LSM9DS1_FS_MG} mg of {who}",
+                         file=where, field="data.range")
+
+
+DRIVERS = {"lsm6dsl": lsm6dsl_settings, "lsm9ds1": lsm9ds1_settings}
 
 
 def driver_settings(board: BoardInfo, root: Path, generated: Path) -> SensorSettings | None:
-    """The sensor settings for building `generated` for `board` (None: no real sensor).
+    """The sensor settings for building `generated` for `board` (None: no real sensor, or a
+    driver with a fixed configuration that the model fits).
     The model's contract decides; a model without one is taken with the project's tinyfw.toml
     (defaults when there is none). Raises InputError naming the model (or tinyfw.toml)."""
     if board.sensor is None:

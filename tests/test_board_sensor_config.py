@@ -198,3 +198,27 @@ def test_a_bare_pio_run_of_a_model_the_driver_was_not_configured_for_stops_at_co
                        capture_output=True, text=True, timeout=600, check=False)
     assert r.returncode != 0
     assert "not what the LSM6DSL is configured for" in r.stdout + r.stderr
+
+
+# -- the Nano 33 BLE's LSM9DS1: a fixed driver (accelerometer, mg, +-4 g, up to 119 Hz) ------
+
+
+@pytest.mark.toolchain
+def test_tinyfw_build_for_the_nano33ble_takes_a_model_its_lsm9ds1_driver_delivers(tmp_path):
+    gen = generated_for(tmp_path)
+    r = build_firmware(ROOT, "nano33ble", generated=gen, build_dir=tmp_path / "pio")
+    assert r.elf.is_file() and r.flash > 0 and r.sensor is None
+
+
+@pytest.mark.parametrize("kw, field", [
+    ({"columns": SIX, "units": "mg,dps", "rng": (-2000, 2000)}, "data.columns"),
+    ({"rate": 208.0}, "data.rate_hz"),
+    ({"units": "g", "rng": (-4, 4)}, "data.units"),
+    ({"rng": (-8000, 8000)}, "data.range"),
+])
+def test_the_nano33ble_refuses_what_its_lsm9ds1_driver_cannot_deliver(tmp_path, kw, field):
+    gen = generated_for(tmp_path, **kw)
+    with pytest.raises(InputError) as e:
+        build_firmware(ROOT, "nano33ble", generated=gen, build_dir=tmp_path / "pio")
+    assert e.value.field == field and "lsm9ds1" in e.value.one_line()
+    assert not (tmp_path / "pio").exists()
