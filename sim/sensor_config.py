@@ -48,6 +48,7 @@ RATE_TOLERANCE = 1e-6  # relative: 26.0 is 26 Hz, 25.9 is not
 ACCEL_UNITS = {"mg": Fraction(1, 1000), "g": Fraction(1), "m/s2": Fraction(100000, 980665),
                "m/s^2": Fraction(100000, 980665)}
 GYRO_UNITS = {"dps": Fraction(1), "deg/s": Fraction(1), "mdps": Fraction(1, 1000),
+              "0.1 dps": Fraction(1, 10),  # what the [data] readers convert gyroscopes to
               "rad/s": Fraction(180 / math.pi).limit_denominator(10**6)}
 
 

@@ -222,3 +222,10 @@ def test_the_nano33ble_refuses_what_its_lsm9ds1_driver_cannot_deliver(tmp_path, 
         build_firmware(ROOT, "nano33ble", generated=gen, build_dir=tmp_path / "pio")
     assert e.value.field == field and "lsm9ds1" in e.value.one_line()
     assert not (tmp_path / "pio").exists()
+
+
+def test_the_gyroscope_unit_the_data_readers_write_is_one_the_driver_takes():
+    """examples/arduino-imu says units = "mg, 0.1 dps" (model/readers.py converts gyroscopes to
+    0.1 deg/s): at 104 Hz within +-2000 counts it is +-2 g and +-245 dps (200 dps needed)."""
+    s = settings(rate=104.0, columns=SIX, units="mg, 0.1 dps", rng=(-2000, 2000))
+    assert (s.accel_fs_g, s.gyro_fs_dps) == (2, 245)
