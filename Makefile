@@ -7,13 +7,14 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test test-fast bench opcases lint clean help
+.PHONY: setup demo test test-fast test-tflm bench opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
 	@echo "make demo    train -> generate -> build -> simulate on data/st-har"
 	@echo "make test    the whole test suite"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
+	@echo "make test-tflm  the TFLite Micro backend's tests (needs TFLM_DIR; fails without it)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
@@ -33,6 +34,10 @@ test: setup
 # PlatformIO, slow = trains a model or runs many simulations.
 test-fast: setup
 	$(PYTEST) -q -m "not qemu and not toolchain and not slow"
+
+# The TFLite Micro backend (README "TFLite Micro backend"): TFLM_DIR=<tree> make test-tflm.
+test-tflm: setup
+	$(PYTEST) -q -m tflm
 
 bench: setup
 	$(TINYFW) bench --json build/bench/report.json
