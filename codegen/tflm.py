@@ -11,7 +11,8 @@ What is generated (all marked generated, deterministic for one model and arena s
   model_data.c/h the .tflite as a 16-byte aligned C array and its length
   model.tflite, model.json (with "backend": "tflm")
 
-The arena: the oracle's (tflite-micro, the same TFLM on the 64-bit host) measured use, plus a
+The arena: the oracle's (tflite-micro, the same TFLM on the 64-bit host; model/oracle_arena.py)
+measured use, plus a
 stated margin (ARENA_MARGIN_PERCENT % + ARENA_MARGIN_BYTES, rounded up to 16 B); the host's
 count is above a 32-bit Cortex-M's (pointers are 8 B there), the margin covers scratch buffers
 that optimized kernels (CMSIS-NN) ask for and the host's reference kernels do not.
@@ -20,10 +21,6 @@ that optimized kernels (CMSIS-NN) ask for and the host's reference kernels do no
 
 from __future__ import annotations
 
-import os
-import re
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,34 +110,6 @@ def resolver_ops(graph: Graph) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-_TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
-
-
-def measured_arena(model: bytes) -> int:
-    """Bytes of arena the oracle (tflite-micro on this host) uses for the model after one
-    Invoke(): its print_allocations() total, read from the C-level stderr it writes to."""
-    from tinyfw.model.oracle import _MIN_ARENA, _runtime
-
-    rt = _runtime()
-    interp = rt.Interpreter.from_bytes(bytes(model), arena_size=max(16 * len(model), _MIN_ARENA))
-    interp.invoke()
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            interp.print_allocations()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        tmp.seek(0)
-        text = tmp.read().decode(errors="replace")
-    m = _TOTAL.search(text)
-    if m is None:
-        raise RuntimeError(f"tflite-micro printed no arena total: {text[:200]!r}")
-    return int(m.group(1))
-
-
 def arena_size(measured: int) -> int:
     size = measured + (measured * ARENA_MARGIN_PERCENT + 99) // 100 + ARENA_MARGIN_BYTES
     return (size + 15) // 16 * 16
@@ -169,8 +138,11 @@ def _macs(graph: Graph) -> tuple[int, dict[int, int]]:
     return sum(per.values()), per
 
 
-def compile_tflm(graph: Graph, prefix: str = "model", *, arena_bytes: int = 0) -> ModelCode:
-    """The TFLM backend's files in memory (ModelCode.files); arena_bytes 0 = measured."""
+def compile_tflm(graph: Graph, prefix: str = "model", *, measured: int,
+                 arena_bytes: int = 0) -> ModelCode:
+    """The TFLM backend's files in memory (ModelCode.files). `measured`: the arena the oracle
+    used for this model (tinyfw.model.oracle_arena.measured_arena); arena_bytes 0 = measured
+    plus the margin."""
     emit.c_ident(prefix)
     if not graph.inputs or not graph.outputs:
         raise InputError("the model has no inputs or no outputs", file=graph.where)
@@ -184,7 +156,6 @@ def compile_tflm(graph: Graph, prefix: str = "model", *, arena_bytes: int = 0) -
                 "inference_output_type=tf.int8)", file=graph.where,
                 field=f"{'input' if t in graph.inputs else 'output'} {tensor.describe()}")
     ops = resolver_ops(graph)
-    measured = measured_arena(graph.raw)
     arena = arena_bytes if arena_bytes > 0 else arena_size(measured)
     macs, per_op = _macs(graph)
     plan = Plan(arena_size=arena, tensor_offset={t: -1 for t in range(len(graph.tensors))},

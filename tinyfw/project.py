@@ -100,8 +100,10 @@ def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = F
     model_contract.check(contract, cfg, model_file=model)
     if (backend or cfg.firmware.backend) == "tflm":
         from tinyfw.codegen.tflm import compile_tflm
+        from tinyfw.model.oracle_arena import measured_arena
 
-        code = compile_tflm(graph, arena_bytes=cfg.firmware.tflm_arena_bytes)
+        code = compile_tflm(graph, measured=measured_arena(graph.raw),
+                            arena_bytes=cfg.firmware.tflm_arena_bytes)
     else:
         code = compile_model(graph)
     files = dict(code.files)
