@@ -39,6 +39,7 @@ from tinyfw.sim import protocol
 from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import ICOUNT_SHIFT, run_elf, ticks_to_instructions
+from tinyfw.sim.tflm import ensure_library
 
 # ANCHORS.md: measured 2026-11-29 (../shared/ENVIRONMENT.md) on mps2_an386 (Cortex-M4F).
 ANCHORS_RECORDED = "2026-11-29"
@@ -124,6 +125,7 @@ def tflm_bench_board(model: Path, x: np.ndarray, board: str, work: Path, kernels
     old = os.environ.get("TFLM_KERNELS")
     os.environ["TFLM_KERNELS"] = kernels
     try:
+        ensure_library(board, gen, kernels=kernels)
         res = build_firmware(ROOT, board, app="bench", generated=gen, build_dir=work / "pio")
         traced = build_firmware(ROOT, board, app="bench", generated=gen,
                                 build_dir=work / "pio-ops", extra_flags=PER_OP_FLAGS)

@@ -250,3 +250,13 @@ def check_backend(gen_dir: Path, backend: str | None) -> None:
         tflm_dir()
         kernels_choice()
         opt_choice()
+
+
+def ensure_library(board: str, gen_dir: Path, *, kernels: str | None = None) -> TflmLibrary | None:
+    """Before a PlatformIO build of `gen_dir`: the TFLM library for `board` built (or found in
+    the cache) here, outside PlatformIO's build timeout; None for native code."""
+    if backend_of(gen_dir) != "tflm":
+        return None
+    from tinyfw.sim.boards import load_board
+
+    return build_library(load_board(board), kernels=kernels, log=print)

@@ -28,7 +28,7 @@ from tinyfw.project import generate_project
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.qemu import run_elf
 from tinyfw.sim.simulate import simulate
-from tinyfw.sim.tflm import MAKEFILE, tflm_dir
+from tinyfw.sim.tflm import MAKEFILE, ensure_library, tflm_dir
 
 pytestmark = [pytest.mark.tflm, pytest.mark.qemu, pytest.mark.toolchain, pytest.mark.slow]
 
@@ -67,6 +67,7 @@ def test_tflm_firmware_equals_the_host_oracle_on_every_recorded_window(
     generate_project(cfg, project_model, gen, backend="tflm")
     assert (gen / "model.cc").is_file() and not (gen / "model.c").exists()
     monkeypatch.setenv("TFLM_KERNELS", kernels)
+    ensure_library(BOARD, gen)  # the first run builds TFLM (minutes), outside pio's timeout
     res = build_firmware(ROOT, BOARD, generated=gen, build_dir=tmp_path / "pio")
     assert res.flash > 20000  # TFLM's interpreter is linked in, not the native kernels
     report = simulate(cfg, board=BOARD, data_dir=cfg.data_dir(), split="all", gen_dir=gen,
@@ -89,6 +90,7 @@ def test_a_too_small_arena_is_one_uart_line_and_exit_status_6(tree, cfg, project
     generate_project(small, project_model, gen)
     (gen / "bench_input.h").write_text(
         "#include <stdint.h>\nstatic const int8_t bench_input[156] = {0};\n")
+    ensure_library(BOARD, gen)
     res = build_firmware(ROOT, BOARD, app="bench", generated=gen, build_dir=tmp_path / "pio")
     run = run_elf(res.elf, BOARD, timeout_s=30)
     assert run.exit_code == EXIT_INIT_FAILED == 6, run.uart_lines

@@ -100,9 +100,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     board = args.board or cfg.board.id
     check_build_inputs(cfg.root, board)
     check_generated(cfg, cfg.root / "firmware" / "generated")
-    from tinyfw.sim.tflm import check_backend  # TFLite Micro backend: TFLM_DIR set?
+    from tinyfw.sim.tflm import check_backend, ensure_library  # TFLite Micro backend
 
     check_backend(cfg.root / "firmware" / "generated", args.backend)
+    ensure_library(board, cfg.root / "firmware" / "generated")
     res = build_firmware(cfg.root, board, verbose=args.verbose)
     print(res.summary())
     return 0
