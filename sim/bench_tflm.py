@@ -221,7 +221,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def anchors_comparison(rows: list[dict[str, Any]], anchors: list[dict[str, Any]],
-                       anchor_model: str) -> list[str]:
+                       anchor_model: str, empty_app: int) -> list[str]:
     """Measured TFLM rows next to ANCHORS.md's -O2 rows (same model, same board)."""
     lines = []
     pairs = {"tflm": "reference kernels, -O2", "tflm_cmsis_nn": "CMSIS-NN kernels, -O2 (fastest)"}
@@ -232,11 +232,13 @@ def anchors_comparison(rows: list[dict[str, Any]], anchors: list[dict[str, Any]]
                 or opt != "-O2"):
             continue
         d_i = 100.0 * (r["instructions_per_inference"] - a["instructions"]) / a["instructions"]
-        d_f = 100.0 * (r["flash_bytes"] - a["flash"]) / a["flash"]
+        a_inf = a["flash"] - empty_app
+        d_f = 100.0 * (r["inference_flash_bytes"] - a_inf) / a_inf
         lines.append(f"  {r['backend']:14s} instructions {r['instructions_per_inference']:,} vs "
-                     f"anchor {a['instructions']:,} ({d_i:+.1f} %), flash {r['flash_bytes']:,} vs "
-                     f"{a['flash']:,} ({d_f:+.1f} %), arena used {r['tflm_arena_used_bytes']} vs "
-                     f"{a['arena']:,}")
+                     f"anchor {a['instructions']:,} ({d_i:+.1f} %); inference flash "
+                     f"{r['inference_flash_bytes']:,} vs {a_inf:,} (anchor flash - its empty app "
+                     f"{empty_app:,} B; {d_f:+.1f} %); arena used {r['tflm_arena_used_bytes']:,} vs "
+                     f"{a['arena']:,} B")
     return lines
 
 
@@ -252,7 +254,9 @@ def report_backends(rows: list[dict[str, Any]], anchors: list[dict[str, Any]], a
     if anchors and measured:
         print(f"TFLM measured in this run against bench/ANCHORS.md ({anchor_model}, "
               f"{ANCHORS_BOARD}):")
-        for line in anchors_comparison(rows, anchors, anchor_model):
+        m = re.search(r"\(\"empty app\"\) is ([\d,]+) B", anchors_md.read_text())
+        empty_app = int(m.group(1).replace(",", "")) if m else 0
+        for line in anchors_comparison(rows, anchors, anchor_model, empty_app):
             print(line)
     elif anchors:
         label = anchors_label(anchors_md)
