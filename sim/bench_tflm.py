@@ -173,6 +173,16 @@ def make_row(model_name: str, board: str, backend: str, r: dict[str, Any],
     }
 
 
+def tflm_backends() -> dict[str, str]:
+    """The TFLM rows to measure: both kernel sets, or those named in TINYFW_BENCH_TFLM_KERNELS
+    (comma-separated, e.g. `reference` when the CMSIS-NN library is not built yet)."""
+    wanted = os.environ.get("TINYFW_BENCH_TFLM_KERNELS", "").strip()
+    if not wanted:
+        return dict(TFLM_BACKENDS)
+    names = {k.strip() for k in wanted.split(",")}
+    return {b: k for b, k in TFLM_BACKENDS.items() if k in names}
+
+
 def demo_input(model: Path, seed: int = 0) -> np.ndarray:
     """A fixed input for a model without a recorded one: seeded int8 values."""
     g = read_model(model)
@@ -194,7 +204,7 @@ def backend_rows(models: list[tuple[str, Path, np.ndarray, dict[str, dict]]],
             rows.append(make_row(name, board, "native", native[board], stub))
             if not have_tflm:
                 continue
-            for backend, kernels in TFLM_BACKENDS.items():
+            for backend, kernels in tflm_backends().items():
                 r = tflm_bench_board(model, x, board, w / backend, kernels, per_op)
                 rows.append(make_row(name, board, backend, r, stub))
     return rows
