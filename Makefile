@@ -7,7 +7,7 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test test-fast test-nightly bench bench-mlperf opcases lint clean help
+.PHONY: setup demo test test-fast test-nightly test-tflm bench bench-mlperf opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test    the whole test suite"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
 	@echo "make test-nightly  the coverage over make test's time budget (pytest -m nightly)"
+	@echo "make test-tflm  the TFLite Micro backend's tests (needs TFLM_DIR; fails without it)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
 	@echo "make bench-mlperf  the four MLPerf Tiny models against their published cycles (minutes)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
@@ -39,6 +40,10 @@ test-nightly: setup
 # PlatformIO, slow = trains a model or runs many simulations.
 test-fast: setup
 	$(PYTEST) -q -m "not qemu and not toolchain and not slow and not nightly"
+
+# The TFLite Micro backend (README "TFLite Micro backend"): TFLM_DIR=<tree> make test-tflm.
+test-tflm: setup
+	$(PYTEST) -q -m tflm
 
 bench: setup
 	$(TINYFW) bench --json build/bench/report.json

@@ -183,7 +183,11 @@ def test_every_board_has_a_platformio_environment_of_its_name() -> None:
     ini = configparser.ConfigParser(interpolation=None)
     ini.read(ROOT / "platformio.ini")
     envs = {s[len("env:"):]: ini[s].get("board") for s in ini.sections() if s.startswith("env:")}
-    assert envs == {i: i for i in BOARD_IDS}
+    # `<board>_tflm`: the same board, built with the TFLite Micro backend (README)
+    tflm = {e: b for e, b in envs.items() if e.endswith("_tflm")}
+    assert {e: b for e, b in envs.items() if e not in tflm} == {i: i for i in BOARD_IDS}
+    assert all(e == f"{b}_tflm" and ini[f"env:{e}"].get("custom_tinyfw_backend") == "tflm"
+               for e, b in tflm.items())
 
 
 def test_every_simulated_board_names_a_machine_the_installed_qemu_has() -> None:

@@ -93,7 +93,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     cfg = _project(args)
     model = Path(args.model) if args.model else cfg.root / "build/model/model_int8.tflite"
     out = _out(cfg, args.out, "firmware/generated")
-    code = generate_project(cfg, model, out, force=args.force)
+    code = generate_project(cfg, model, out, force=args.force, backend=args.backend)
+    if not code.lowered:  # the TFLM backend (codegen/tflm.py): no native kernels
+        print(f"wrote {out} (backend tflm): {len(code.graph.ops)} ops, {code.macs} MACs, "
+              f"arena {code.plan.arena_size} B (model sha256 {code.graph.sha256[:12]})")
+        return 0
     print(
         f"wrote {out}: {len(code.graph.ops)} ops, {code.macs} MACs, arena {code.plan.arena_size} B, "
         f"weights {code.const_bytes} B (model sha256 {code.graph.sha256[:12]})"
@@ -120,6 +124,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     board = args.board or cfg.board.id
     check_build_inputs(cfg.root, board)
     check_generated(cfg, cfg.root / "firmware" / "generated")
+    from tinyfw.sim.tflm import check_backend, ensure_library  # TFLite Micro backend
+
+    check_backend(cfg.root / "firmware" / "generated", args.backend)
+    ensure_library(board, cfg.root / "firmware" / "generated")
     with args.console.task(f"build {board}"):
         res = build_firmware(cfg.root, board, verbose=args.verbose)
     print(res.summary())
@@ -381,11 +389,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="DIR", help="output folder (default firmware/generated)")
     s.add_argument("--force", action="store_true",
                    help="overwrite generated files edited by hand (keeps DIR.bak)")
+    s.add_argument("--backend", choices=["native", "tflm"], default=None,
+                   help="inference code: native C11 kernels or a TFLite Micro loop "
+                   "(default [firmware].backend)")
     s.set_defaults(func=cmd_generate)
 
     s = command("build", "build the firmware with PlatformIO")
     s.add_argument("--board", metavar="ID", help="board id (boards/<id>.json; default from tinyfw.toml)")
     s.add_argument("--verbose", action="store_true", help="show the compiler commands")
+    s.add_argument("--backend", choices=["native", "tflm"], default=None,
+                   help="check the generated code is this backend's (tflm: needs TFLM_DIR; "
+                   "TFLM_KERNELS=reference|cmsis_nn)")
     s.set_defaults(func=cmd_build)
 
     s = command("simulate", "run the firmware in QEMU on recorded traces and compare with the host")

@@ -210,6 +210,21 @@ class BoardConfig:
                       "(`tinyfw boards` lists them)", pattern=_BOARD_ID)
 
 
+# -- [firmware]: the inference backend (issue 10, TFLite Micro backend) ------------------------
+
+
+@dataclass(frozen=True)
+class FirmwareConfig:
+    """The inference code `tinyfw generate` writes."""
+
+    backend: str = setting("native", "native (tinyfw's interpreter-free C11 kernels) or tflm "
+                           "(the model as a C array + a TensorFlow Lite Micro inference loop in "
+                           "C++; builds need TFLM_DIR, see README 'TFLite Micro backend')",
+                           choices=("native", "tflm"))
+    tflm_arena_bytes: int = setting(0, "backend tflm: the tensor arena; 0 = the oracle's measured "
+                                    "use + 25 % + 1024 B", unit="B", range=(0, 2**31 - 1))
+
+
 @dataclass(frozen=True)
 class Config:
     """A whole project file. `path` is where it was read from (None for defaults)."""
@@ -221,6 +236,7 @@ class Config:
     split: SplitConfig = field(default_factory=SplitConfig)
     post: PostConfig = field(default_factory=PostConfig)
     board: BoardConfig = field(default_factory=BoardConfig)
+    firmware: FirmwareConfig = field(default_factory=FirmwareConfig)
     path: Path | None = None
 
     @property
