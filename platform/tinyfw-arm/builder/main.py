@@ -152,7 +152,8 @@ env.Append(
     CFLAGS=["-std=c11"],
     CCFLAGS=machine_flags
     + [
-        "-O2",
+        "-Os",  # -O2 for the hot kernels (HOT_KERNELS below)
+        "-flto",
         "-g",
         "-ffunction-sections",
         "-fdata-sections",
@@ -164,6 +165,8 @@ env.Append(
     CPPDEFINES=board_defines,
     LINKFLAGS=machine_flags
     + [
+        "-Os",
+        "-flto",
         "-nostartfiles",
         "--specs=nano.specs",
         "--specs=nosys.specs",
@@ -176,6 +179,29 @@ env.Append(
     ],
     LIBS=["c", "m", "gcc"],
 )
+
+# Link-time optimisation over the whole image, -Os everywhere but in the kernels whose loops
+# are the inference time (GCC keeps each function's optimisation level through LTO): the glue,
+# the drivers, the generated model code and the cheap kernels shrink, the hot loops do not slow.
+HOT_KERNELS = (
+    "tfw_conv2d_s8.c",
+    "tfw_depthwise_conv2d_s8.c",
+    "tfw_fully_connected_s8.c",
+    "tfw_max_pool2d_s8.c",
+    "tfw_avg_pool2d_s8.c",
+    "tfw_mean_s8.c",
+    "tfw_add_s8.c",
+    "tfw_mul_s8.c",
+)
+
+
+def hot_kernel_o2(env, node):  # pylint: disable=redefined-outer-name
+    """Build one hot kernel at -O2 (a PlatformIO build middleware)."""
+    return env.Object(node, CCFLAGS=["-O2" if f == "-Os" else f for f in env["CCFLAGS"]])
+
+
+for _name in HOT_KERNELS:
+    env.AddBuildMiddleware(hot_kernel_o2, "*/kernels/" + _name)
 
 
 def write_memory_ld():
