@@ -153,7 +153,6 @@ env.Append(
     CCFLAGS=machine_flags
     + [
         "-Os",  # -O2 for the hot kernels (HOT_KERNELS below)
-        "-flto",
         "-g",
         "-ffunction-sections",
         "-fdata-sections",
@@ -180,9 +179,11 @@ env.Append(
     LIBS=["c", "m", "gcc"],
 )
 
-# Link-time optimisation over the whole image, -Os everywhere but in the kernels whose loops
-# are the inference time (GCC keeps each function's optimisation level through LTO): the glue,
-# the drivers, the generated model code and the cheap kernels shrink, the hot loops do not slow.
+# Link-time optimisation of the inference (the kernels and the generated model code: the
+# model's constant parameter blocks propagate into the kernels), -Os everywhere but in the
+# kernels whose loops are the inference time (GCC keeps each function's optimisation level
+# through LTO). The app, the board layer and extra sources stay ordinary objects, so the map
+# file still names the object each of their functions came from.
 HOT_KERNELS = (
     "tfw_conv2d_s8.c",
     "tfw_depthwise_conv2d_s8.c",
@@ -193,15 +194,21 @@ HOT_KERNELS = (
     "tfw_add_s8.c",
     "tfw_mul_s8.c",
 )
+lto_dirs = [os.path.join(src_dir, "kernels")]
 
 
-def hot_kernel_o2(env, node):  # pylint: disable=redefined-outer-name
-    """Build one hot kernel at -O2 (a PlatformIO build middleware)."""
-    return env.Object(node, CCFLAGS=["-O2" if f == "-Os" else f for f in env["CCFLAGS"]])
+def inference_flags(env, node):  # pylint: disable=redefined-outer-name
+    """A PlatformIO build middleware: -flto for the kernels and the generated code, -O2 for
+    the hot kernels; any other source as it is."""
+    path = node.srcnode().abspath
+    if not any(path.startswith(d + os.sep) for d in lto_dirs):
+        return node
+    hot = os.path.basename(path) in HOT_KERNELS
+    flags = ["-O2" if hot and f == "-Os" else f for f in env["CCFLAGS"]]
+    return env.Object(node, CCFLAGS=flags + ["-flto"])
 
 
-for _name in HOT_KERNELS:
-    env.AddBuildMiddleware(hot_kernel_o2, "*/kernels/" + _name)
+env.AddBuildMiddleware(inference_flags)
 
 
 def write_memory_ld():
@@ -253,6 +260,7 @@ if not env.get("SRC_FILTER"):
 include_dirs = [board_layer_dir, os.path.join(src_dir, "kernels"), os.path.join(src_dir, app)]
 include_dirs.append(os.path.join(src_dir, "user"))
 if generated_dir and os.path.isdir(generated_dir):
+    lto_dirs.append(os.path.abspath(generated_dir))
     include_dirs.insert(0, generated_dir)
     # inside firmware/ or not, it is built here (the src filter never names it)
     env.BuildSources(os.path.join("$BUILD_DIR", "generated"), generated_dir)
