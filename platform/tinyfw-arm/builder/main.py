@@ -152,7 +152,10 @@ env.Append(
     CFLAGS=["-std=c11"],
     CCFLAGS=machine_flags
     + [
-        "-Os",  # -O2 for the hot kernels (HOT_KERNELS below)
+        # -Os; -O2 and -flto for the inference (inference_flags below): variables, so the
+        # build flags PlatformIO adds later reach those sources too
+        "$TINYFW_OPT",
+        "$TINYFW_LTO",
         "-g",
         "-ffunction-sections",
         "-fdata-sections",
@@ -177,6 +180,8 @@ env.Append(
         "-L" + env.subst("$BUILD_DIR"),
     ],
     LIBS=["c", "m", "gcc"],
+    TINYFW_OPT="-Os",
+    TINYFW_LTO="",
 )
 
 # Link-time optimisation of the inference (the kernels and the generated model code: the
@@ -204,8 +209,7 @@ def inference_flags(env, node):  # pylint: disable=redefined-outer-name
     if not any(path.startswith(d + os.sep) for d in lto_dirs):
         return node
     hot = os.path.basename(path) in HOT_KERNELS
-    flags = ["-O2" if hot and f == "-Os" else f for f in env["CCFLAGS"]]
-    return env.Object(node, CCFLAGS=flags + ["-flto"])
+    return env.Object(node, TINYFW_OPT="-O2" if hot else "-Os", TINYFW_LTO="-flto")
 
 
 env.AddBuildMiddleware(inference_flags)
