@@ -323,8 +323,14 @@ def test_the_cases_reach_the_paths_they_aim_at(packs):
                     tags.add("odd pixels")
                 if p["output"]["c"] % 2:
                     tags.add("odd filters")
-            elif low.kernel in ("tfw_conv2d_s8_strip", "tfw_conv2d_s8_strip_relu"):
+            elif low.kernel.startswith("tfw_conv2d_s8_strip"):
                 tags.add("strip" if low.kernel == "tfw_conv2d_s8_strip" else "strip relu")
+                if low.kernel.startswith("tfw_conv2d_s8_strip_relu_k"):
+                    # the unrolled entry of this K4 (DSP cores), tfw_conv2d_s8.h
+                    assert low.kernel == f"tfw_conv2d_s8_strip_relu_k{p['k4']}"
+                    tags.add("strip relu unrolled")
+                elif low.kernel == "tfw_conv2d_s8_strip_relu":
+                    tags.add("strip relu loop")
                 if low.input_slack:
                     tags.add("strip input padded")
                 if p["pixels"] % 2:
@@ -359,7 +365,8 @@ def test_the_cases_reach_the_paths_they_aim_at(packs):
                     tags.add("depth%4")
     want = {
         "fast_conv1d": {"gathered", "K%4=0", "K%4=1", "K%4=2", "K%4=3", "odd pixels",
-                        "odd filters", "strip", "strip relu", "strip input padded", "strip odd pixels",
+                        "odd filters", "strip", "strip relu", "strip relu unrolled", "strip relu loop",
+                        "strip input padded", "strip odd pixels",
                         "strip odd filters"},
         "fast_conv2d_wide": {"gathered", "in place", "odd filters"},
         "fast_dense_rows": {"rows>1", "one row", "filter offset", "depth%4"},

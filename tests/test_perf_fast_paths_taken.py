@@ -41,9 +41,10 @@ def code():
 def test_the_benchmark_model_calls_the_specialized_kernels(code):
     kernels = [(low.op.opcode, low.kernel) for low in code.lowered if low.kernel]
     assert kernels == [
-        ("CONV_2D", "tfw_conv2d_s8_strip_relu"),
+        # the ReLU strip entries unrolled for K4 16 (1x5x3) and 24 (1x3x8)
+        ("CONV_2D", "tfw_conv2d_s8_strip_relu_k16"),
         ("MAX_POOL_2D", "tfw_max_pool2d_s8"),
-        ("CONV_2D", "tfw_conv2d_s8_strip_relu"),
+        ("CONV_2D", "tfw_conv2d_s8_strip_relu_k24"),
         ("MEAN", "tfw_mean_contiguous_s8"),
         ("FULLY_CONNECTED", "tfw_fully_connected_s8"),
         ("FULLY_CONNECTED", "tfw_fully_connected_s8"),
@@ -51,7 +52,7 @@ def test_the_benchmark_model_calls_the_specialized_kernels(code):
     ]
     model_c = code.files["model.c"]
     assert "tfw_mean_contiguous_s8(&model_op5_params" in model_c
-    convs = [low for low in code.lowered if low.kernel == "tfw_conv2d_s8_strip_relu"]
+    convs = [low for low in code.lowered if low.kernel.startswith("tfw_conv2d_s8_strip_relu")]
     # both convs read their patches in place at a fixed step (no scratch): the 1x5 conv over
     # 52 x 3 (K = 15, K4 = 16) reads one byte past its input, so the planner pads that slot
     assert [low.scratch_bytes for low in convs] == [0, 0]
@@ -61,7 +62,7 @@ def test_the_benchmark_model_calls_the_specialized_kernels(code):
     slot = next(b for b in code.plan.buffers if code.plan.tensor_offset[x] == b.offset
                 and b.first <= convs[0].op.index <= b.last)
     assert slot.size >= code.graph.tensors[x].nbytes + 1
-    assert re.search(r"tfw_conv2d_s8_strip_relu\(&model_op3_params, ", model_c)
+    assert re.search(r"tfw_conv2d_s8_strip_relu_k24\(&model_op3_params, ", model_c)
     # the ReLU entry's shorter requantization is exact only for this clamp (tfw_conv2d_s8.h)
     assert all((c.params["act_min"], c.params["act_max"], c.params["output_offset"])
                == (-128, 127, -128) for c in convs)
@@ -117,8 +118,8 @@ def builds(code, tmp_path_factory):
 
 
 def test_the_m4_build_uses_the_dsp_instructions_and_the_m3_build_does_not(builds):
-    m4 = harness.disassembly(builds["mps2_an386"], "tfw_conv2d_s8_strip_relu")
-    m3 = harness.disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8_strip_relu")
+    m4 = harness.disassembly(builds["mps2_an386"], "tfw_conv2d_s8_strip_relu_k16")
+    m3 = harness.disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8_strip_relu_k16")
     for insn in ("smlad", "sxtb16"):
         assert re.search(rf"\s{insn}\s", m4), f"no {insn} in the Cortex-M4F conv"
         assert not re.search(rf"\s{insn}\s", m3), f"{insn} in the Cortex-M3 conv"

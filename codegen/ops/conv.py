@@ -33,6 +33,10 @@ from tinyfw.codegen.ops._packing import (
 )
 from tinyfw.codegen.ops._util import check_shifts
 
+# The patch lengths with an unrolled ReLU strip entry tfw_conv2d_s8_strip_relu_k<K4>
+# (firmware/kernels/tfw_conv2d_s8.h).
+STRIP_RELU_K4 = (8, 12, 16, 20, 24, 28, 32)
+
 
 def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
     x, w, b, y = weighted_operands(op, ctx, "filter")
@@ -71,13 +75,15 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
     strip = conv_strip(x.shape, (kh, kw, kc), (oh, ow), (sh, sw), (dh, dw), (pad_h, pad_w))
     if strip is not None and not x.is_const and all(s <= -2 for s in shift):
         step, slack = strip
+        k4 = round_up4(kh * kw * kc)
         rec, _ = ctx.const(op, "records", "int32_t", strip_records(folded, mult, shift),
                            "per channel pair: bias a, b (+ input offset x filter sums), "
                            "multiplier a, b, rs a, b (-shift - 1)")
         return Lowered(
             op=op,
             # the ReLU entry only where its shorter requantization is exact (see its header)
-            kernel="tfw_conv2d_s8_strip_relu"
+            kernel=(f"tfw_conv2d_s8_strip_relu_k{k4}" if k4 in STRIP_RELU_K4
+                    else "tfw_conv2d_s8_strip_relu")
             if (act_min, act_max) == (-128, 127) and y.zero_point <= act_min
             else "tfw_conv2d_s8_strip",
             header="tfw_conv2d_s8.h",
@@ -85,7 +91,7 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
             params={
                 "pixels": n * oh * ow,
                 "in_step": step,
-                "k4": round_up4(kh * kw * kc),
+                "k4": k4,
                 "out_c": oc,
                 "output_offset": y.zero_point,
                 "act_min": act_min,

@@ -217,9 +217,10 @@ static inline void strip_store(int8_t *out, int32_t acc, int32_t m, int32_t rs, 
  * site below, so the ReLU entry compiles without per-output tests. */
 static inline __attribute__((always_inline)) void strip_run(
     const tfw_conv2d_strip_params *p, const int8_t *input, const int8_t *filter,
-    const int32_t *records, int8_t *output, int32_t full, int32_t relu)
+    const int32_t *records, int8_t *output, int32_t full, int32_t relu, int32_t k4_const)
 {
-    const int32_t pixels = p->pixels, step = p->in_step, k4 = p->k4, out_c = p->out_c;
+    const int32_t k4 = k4_const ? k4_const : p->k4;
+    const int32_t pixels = p->pixels, step = p->in_step, out_c = p->out_c;
     const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
     const int32_t even_pixels = pixels & ~1;
     for (int32_t oc = 0; oc < out_c; oc += 2, filter += 2 * k4, records += 6) {
@@ -232,7 +233,11 @@ static inline __attribute__((always_inline)) void strip_run(
         int8_t *out = output + oc;
         for (int32_t pix = 0; pix < even_pixels; pix += 2, x += 2 * step, out += 2 * out_c) {
             int32_t acc[4] = {bias_a, bias_b, bias_a, bias_b};
-            tfw_dot_s8_2x2(x, x + step, filter, k4, acc);
+            if (k4_const) {
+                tfw_dot_s8_2x2_k(x, x + step, filter, k4_const, acc);
+            } else {
+                tfw_dot_s8_2x2(x, x + step, filter, k4, acc);
+            }
             strip_store(out, acc[0], m_a, rs_a, rh_a, offset, lo, hi, full, relu);
             strip_store(out + out_c, acc[2], m_a, rs_a, rh_a, offset, lo, hi, full, relu);
             if (pair) {
@@ -255,11 +260,31 @@ void tfw_conv2d_s8_strip(const tfw_conv2d_strip_params *p, const int8_t *input,
                          const int8_t *filter, const int32_t *records, int8_t *output)
 {
     const int32_t full = p->act_min == -128 && p->act_max == 127; /* the clamp is one SSAT */
-    strip_run(p, input, filter, records, output, full, 0);
+    strip_run(p, input, filter, records, output, full, 0, 0);
 }
 
 void tfw_conv2d_s8_strip_relu(const tfw_conv2d_strip_params *p, const int8_t *input,
                               const int8_t *filter, const int32_t *records, int8_t *output)
 {
-    strip_run(p, input, filter, records, output, 1, 1);
+    strip_run(p, input, filter, records, output, 1, 1, 0);
 }
+
+/* The ReLU entry for one patch length K4 (tfw_conv2d_strip_params.k4 must equal it): on a DSP
+ * core the dot product unrolled completely (weights widened once per channel pair); without
+ * DSP the plain entry's loop (a constant K4 there made the M3's conv slower: 29,190 -> 35,287
+ * instructions on the benchmark model's second conv). Only the entries a model calls are
+ * linked. */
+#define TFW_STRIP_RELU_K4(k)                                                                   \
+    void tfw_conv2d_s8_strip_relu_k##k(const tfw_conv2d_strip_params *p, const int8_t *input,   \
+                                       const int8_t *filter, const int32_t *records,          \
+                                       int8_t *output)                                        \
+    {                                                                                          \
+        strip_run(p, input, filter, records, output, 1, 1, TFW_HAS_DSP ? (k) : 0);              \
+    }
+TFW_STRIP_RELU_K4(8)
+TFW_STRIP_RELU_K4(12)
+TFW_STRIP_RELU_K4(16)
+TFW_STRIP_RELU_K4(20)
+TFW_STRIP_RELU_K4(24)
+TFW_STRIP_RELU_K4(28)
+TFW_STRIP_RELU_K4(32)

@@ -78,6 +78,21 @@ void tfw_conv2d_s8_strip(const tfw_conv2d_strip_params *p, const int8_t *input,
 void tfw_conv2d_s8_strip_relu(const tfw_conv2d_strip_params *p, const int8_t *input,
                               const int8_t *filter, const int32_t *records, int8_t *output);
 
+/* tfw_conv2d_s8_strip_relu for p->k4 == K (K = 8, 12, ..., 32; the generator picks the entry
+ * of the layer's k4): its dot product unrolled completely. */
+#define TFW_STRIP_RELU_K4_DECL(k)                                                              \
+    void tfw_conv2d_s8_strip_relu_k##k(const tfw_conv2d_strip_params *p, const int8_t *input,   \
+                                       const int8_t *filter, const int32_t *records,          \
+                                       int8_t *output);
+TFW_STRIP_RELU_K4_DECL(8)
+TFW_STRIP_RELU_K4_DECL(12)
+TFW_STRIP_RELU_K4_DECL(16)
+TFW_STRIP_RELU_K4_DECL(20)
+TFW_STRIP_RELU_K4_DECL(24)
+TFW_STRIP_RELU_K4_DECL(28)
+TFW_STRIP_RELU_K4_DECL(32)
+#undef TFW_STRIP_RELU_K4_DECL
+
 #ifdef __cplusplus
 }
 #endif

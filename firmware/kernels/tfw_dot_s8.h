@@ -92,6 +92,46 @@ static inline void tfw_dot_s8_2x2(const int8_t *x0, const int8_t *x1, const int8
 #endif
 }
 
+/* tfw_dot_s8_2x2 for a k4 known at compile time (a constant at the call site, at most 32):
+ * the loop is unrolled completely, so no loop counter or end pointer stays live. */
+static inline __attribute__((always_inline)) void tfw_dot_s8_2x2_k(const int8_t *x0,
+                                                                   const int8_t *x1,
+                                                                   const int8_t *w,
+                                                                   const int32_t k4,
+                                                                   int32_t acc[4])
+{
+#if TFW_HAS_DSP
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#pragma GCC unroll 8
+    for (int32_t c = 0; c < k4; c += 4) {
+        int32_t wab[2];
+        memcpy(wab, TFW_ASSUME_ALIGNED(w + 2 * c, 8), sizeof wab);
+        const int32_t wa = wab[0], wb = wab[1];
+        const int32_t wa_even = __sxtb16(wa), wa_odd = tfw_sxtb16_odd(wa);
+        const int32_t wb_even = __sxtb16(wb), wb_odd = tfw_sxtb16_odd(wb);
+        int32_t v = tfw_read_s8x4(x0 + c);
+        int32_t even = __sxtb16(v), odd = tfw_sxtb16_odd(v);
+        a0 = __smlad(even, wa_even, a0);
+        a0 = __smlad(odd, wa_odd, a0);
+        a1 = __smlad(even, wb_even, a1);
+        a1 = __smlad(odd, wb_odd, a1);
+        v = tfw_read_s8x4(x1 + c);
+        even = __sxtb16(v);
+        odd = tfw_sxtb16_odd(v);
+        a2 = __smlad(even, wa_even, a2);
+        a2 = __smlad(odd, wa_odd, a2);
+        a3 = __smlad(even, wb_even, a3);
+        a3 = __smlad(odd, wb_odd, a3);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    tfw_dot_s8_2x2(x0, x1, w, k4, acc);
+#endif
+}
+
 /* acc[0] += x . a, acc[1] += x . b for the row pair (a, b) at w (2 * k4 bytes). */
 static inline void tfw_dot_s8_1x2(const int8_t *x, const int8_t *w, int32_t k4, int32_t acc[2])
 {

@@ -75,7 +75,7 @@ static inline int32_t tfw_fp_exp_on_negative_values(int32_t a, int32_t integer_b
     int32_t result = tfw_fp_exp_quarter(tfw_fp_mul_pot(a_mod_quarter_minus_one_quarter, integer_bits));
     const int32_t remainder = tfw_fp_sub(a_mod_quarter_minus_one_quarter, a);
 
-    static const int32_t multipliers[7] = {
+    static const int32_t tfw_exp_multipliers[7] = {
         1672461947, /* exp(-1/4) */
         1302514674, /* exp(-1/2) */
         790015084,  /* exp(-1)   */
@@ -88,7 +88,7 @@ static inline int32_t tfw_fp_exp_on_negative_values(int32_t a, int32_t integer_b
         if (integer_bits > e) {
             const int32_t shift_amount = frac_bits + e;
             if (remainder & (int32_t)(1u << shift_amount)) {
-                result = tfw_srdhm(result, multipliers[e + 2]);
+                result = tfw_srdhm(result, tfw_exp_multipliers[e + 2]);
             }
         }
     }

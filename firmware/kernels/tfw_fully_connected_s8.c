@@ -45,7 +45,7 @@ typedef struct {
 } fc_out;
 
 /* out[oc_a], out[oc_b] from acc[0], acc[1] (oc_b == oc_a: one output). */
-static inline void fc_store(const fc_out *o, int8_t *out, int32_t acc[2], int32_t oc_a,
+static inline void tfw_fc_store(const fc_out *o, int8_t *out, int32_t acc[2], int32_t oc_a,
                             int32_t oc_b)
 {
     tfw_mbqm_pair(acc, o->multiplier[oc_a], o->shift[oc_a], o->multiplier[oc_b], o->shift[oc_b]);
@@ -88,8 +88,8 @@ void tfw_fully_connected_s8(const tfw_fully_connected_params *p, const int8_t *i
                                   (int32_t)((uint32_t)bias[oc_a] + off1),
                                   (int32_t)((uint32_t)bias[oc_b] + off1)};
                 tfw_dot_s8_2x2(x0, x1, w, k4, acc);
-                fc_store(&o, out0, acc, oc_a, oc_b);
-                fc_store(&o, out0 + out_depth, acc + 2, oc_a, oc_b);
+                tfw_fc_store(&o, out0, acc, oc_a, oc_b);
+                tfw_fc_store(&o, out0 + out_depth, acc + 2, oc_a, oc_b);
             }
         } else {
             /* an odd last row: 1x2 blocks */
@@ -98,7 +98,7 @@ void tfw_fully_connected_s8(const tfw_fully_connected_params *p, const int8_t *i
                 int32_t acc[2] = {(int32_t)((uint32_t)bias[oc_a] + off0),
                                   (int32_t)((uint32_t)bias[oc_b] + off0)};
                 tfw_dot_s8_1x2(x0, w, k4, acc);
-                fc_store(&o, out0, acc, oc_a, oc_b);
+                tfw_fc_store(&o, out0, acc, oc_a, oc_b);
             }
         }
     }

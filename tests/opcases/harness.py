@@ -249,9 +249,11 @@ def run_on_target(pack: Pack, board: str, workdir: Path,
 
 
 def disassembly(elf: Path, function: str) -> str:
-    """The arm-none-eabi-objdump listing of one function of `elf`."""
+    """The arm-none-eabi-objdump listing of one function of `elf` (also under the clone names
+    link-time optimisation gives it: tfw_x.constprop.0, tfw_x.isra.0)."""
     out = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True,
                          text=True, check=True).stdout
-    m = re.search(rf"^[0-9a-f]+ <{function}>:\n(.*?)\n\n", out, re.DOTALL | re.MULTILINE)
+    m = re.search(rf"^[0-9a-f]+ <{function}(?:\.[a-z_]+\.\d+)*>:\n(.*?)\n\n", out,
+                  re.DOTALL | re.MULTILINE)
     assert m, f"{function} is not in {elf}"
     return m.group(1)

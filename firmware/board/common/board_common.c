@@ -115,7 +115,7 @@ int board_split_args(char *buf, char *argv[], int max_args)
     return argc;
 }
 
-void board_exit(int code)
+__attribute__((used)) void board_exit(int code) /* called from startup.c's asm */
 {
 #if TINYFW_SEMIHOSTING
     semihost_exit((int32_t)code);

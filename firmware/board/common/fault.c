@@ -59,6 +59,7 @@ static void board_put_field(const char *name, uint32_t value)
     board_put_hex32(value);
 }
 
+__attribute__((used)) /* called from board_fault_entry's asm */
 void board_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t exception)
 {
     static const char *const names[16] = {

@@ -105,6 +105,10 @@ static void board_guard_below_stack(void)
 #endif
 }
 
+/* main is called from board_run_main's asm only: this reference keeps it through link-time
+ * optimisation (the builder links with -flto). */
+__attribute__((used)) static int (*const board_keep_main)(void) = main;
+
 /*
  * Switch thread mode to the process stack at psp_top and run main(); main's return value goes
  * to board_exit. Naked: it must not touch the stack it is leaving.

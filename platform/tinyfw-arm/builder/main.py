@@ -152,7 +152,10 @@ env.Append(
     CFLAGS=["-std=c11"],
     CCFLAGS=machine_flags
     + [
-        "-O2",
+        # -Os; -O2 and -flto for the inference (inference_flags below): variables, so the
+        # build flags PlatformIO adds later reach those sources too
+        "$TINYFW_OPT",
+        "$TINYFW_LTO",
         "-g",
         "-ffunction-sections",
         "-fdata-sections",
@@ -164,6 +167,8 @@ env.Append(
     CPPDEFINES=board_defines,
     LINKFLAGS=machine_flags
     + [
+        "-Os",
+        "-flto",
         "-nostartfiles",
         "--specs=nano.specs",
         "--specs=nosys.specs",
@@ -175,7 +180,39 @@ env.Append(
         "-L" + env.subst("$BUILD_DIR"),
     ],
     LIBS=["c", "m", "gcc"],
+    TINYFW_OPT="-Os",
+    TINYFW_LTO="",
 )
+
+# Link-time optimisation of the inference (the kernels and the generated model code: the
+# model's constant parameter blocks propagate into the kernels), -Os everywhere but in the
+# kernels whose loops are the inference time (GCC keeps each function's optimisation level
+# through LTO). The app, the board layer and extra sources stay ordinary objects, so the map
+# file still names the object each of their functions came from.
+HOT_KERNELS = (
+    "tfw_conv2d_s8.c",
+    "tfw_depthwise_conv2d_s8.c",
+    "tfw_fully_connected_s8.c",
+    "tfw_max_pool2d_s8.c",
+    "tfw_avg_pool2d_s8.c",
+    "tfw_mean_s8.c",
+    "tfw_add_s8.c",
+    "tfw_mul_s8.c",
+)
+lto_dirs = [os.path.join(src_dir, "kernels")]
+
+
+def inference_flags(env, node):  # pylint: disable=redefined-outer-name
+    """A PlatformIO build middleware: -flto for the kernels and the generated code, -O2 for
+    the hot kernels; any other source as it is."""
+    path = node.srcnode().abspath
+    if not any(path.startswith(d + os.sep) for d in lto_dirs):
+        return node
+    hot = os.path.basename(path) in HOT_KERNELS
+    return env.Object(node, TINYFW_OPT="-O2" if hot else "-Os", TINYFW_LTO="-flto")
+
+
+env.AddBuildMiddleware(inference_flags)
 
 
 def write_memory_ld():
@@ -227,6 +264,7 @@ if not env.get("SRC_FILTER"):
 include_dirs = [board_layer_dir, os.path.join(src_dir, "kernels"), os.path.join(src_dir, app)]
 include_dirs.append(os.path.join(src_dir, "user"))
 if generated_dir and os.path.isdir(generated_dir):
+    lto_dirs.append(os.path.abspath(generated_dir))
     include_dirs.insert(0, generated_dir)
     # inside firmware/ or not, it is built here (the src filter never names it)
     env.BuildSources(os.path.join("$BUILD_DIR", "generated"), generated_dir)
