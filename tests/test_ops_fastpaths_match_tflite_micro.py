@@ -48,6 +48,7 @@ from opcases.opcases import (
     rand_weights,
 )
 
+from tinyfw.errors import InputError
 from tinyfw.sim.boards import simulated_boards
 
 VERSION = 3  # of the case generators below: part of the cache key
@@ -388,7 +389,15 @@ def test_fast_path_cases_match_tflite_micro_on_the_host(name, packs, tmp_path):
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("name", [s.name for s in SPECS])
 def test_fast_path_cases_match_tflite_micro_on_the_target(name, board, packs, board_dirs):
-    harness.assert_bit_exact(harness.run_on_target(packs[name], board, board_dirs[board]))
+    """On the micro:bit (16 KB of RAM) the larger packs' verification firmware is refused by
+    the build with the numbers (harness.refused_for_size); everywhere else it must run."""
+    try:
+        run = harness.run_on_target(packs[name], board, board_dirs[board])
+    except InputError as e:
+        if not harness.refused_for_size(e, board):
+            raise
+        return
+    harness.assert_bit_exact(run)
 
 
 def test_with_tfw_no_dsp_the_m4_takes_the_plain_c_path_and_stays_bit_exact(packs,

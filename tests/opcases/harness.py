@@ -248,6 +248,23 @@ def run_on_target(pack: Pack, board: str, workdir: Path,
     return run
 
 
+def refused_for_size(e: Exception, board: str) -> bool:
+    """True if `e` is the build's one-line refusal of a verification firmware too big for a
+    small board (the 16 KB of RAM of the micro:bit), naming the manifest, field and numbers;
+    False for anything else (the caller re-raises)."""
+    from tinyfw.errors import InputError
+    from tinyfw.sim.boards import load_board
+    from tinyfw.sim.build import LIMIT_FIELDS
+
+    info = load_board(board)
+    if not isinstance(e, InputError) or e.field not in LIMIT_FIELDS or info.ram_bytes > 2**16:
+        return False
+    line = e.one_line()
+    assert line.startswith(f"{info.manifest}: {e.field}: the firmware does not fit"), line
+    assert "overflowed by" in line and f"{info.ram_bytes} B RAM" in line, line
+    return True
+
+
 def disassembly(elf: Path, function: str) -> str:
     """The arm-none-eabi-objdump listing of one function of `elf` (also under the clone names
     link-time optimisation gives it: tfw_x.constprop.0, tfw_x.isra.0)."""
