@@ -1,6 +1,6 @@
-"""The `tinyfw` command line, tinyfw's one entry point: train, generate, build, simulate, cost,
-verify, inspect, renode, bench, crossval, boards; and hidden internal tools (qemu, preload,
-config-reference) that are not in the command list.
+"""The `tinyfw` command line, tinyfw's one entry point: train, generate, build, simulate,
+merge-reports, cost, verify, inspect, renode, bench, crossval, boards; and hidden internal tools
+(qemu, preload, config-reference) that are not in the command list.
 
 Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
 missing tool, 1 for a failed build or run); `--debug` shows the traceback instead.
