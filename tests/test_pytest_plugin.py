@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,10 @@ def _pytest(tmp, folder, *extra):
     cmd = [sys.executable, "-m", "pytest", "-p", "tinyfw.pytest", "-p", "no:cacheprovider",
            "-q", str(folder), "--tinyfw-project", str(ROOT),
            "--tinyfw-build-dir", str(tmp / "pio"), *extra]
-    return subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=600,
+    # a user's own run: not the options or the xdist worker of the pytest running this test
+    env = {k: v for k, v in os.environ.items()
+           if k != "PYTEST_ADDOPTS" and not k.startswith("PYTEST_XDIST")}
+    return subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600,
                           check=False)
 
 
