@@ -26,8 +26,11 @@ demo: setup
 	$(TINYFW) build
 	$(TINYFW) simulate --split test --json build/demo/report.json
 
+# Two pytest-xdist workers, one test file each at a time (module fixtures built once);
+# PYTEST_JOBS=0 runs the suite serially.
+PYTEST_JOBS ?= 2
 test: setup
-	$(PYTEST) -q
+	$(PYTEST) -q -n $(PYTEST_JOBS) --dist loadfile
 
 # Markers (pyproject.toml): qemu = runs firmware in QEMU, toolchain = needs arm-none-eabi-gcc /
 # PlatformIO, slow = trains a model or runs many simulations.
