@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +84,13 @@ def fit_model(
     gain: float = GAIN,
     speed: float = SPEED,
     log: Log = print,
+    history: list[dict[str, float]] | None = None,
 ) -> Any:
     """Train the float Keras model (seeded, deterministic) on the training recordings,
     re-augmented every epoch: replay speed, then per window rotation and gain. Adam with the
-    learning rate decaying along a cosine to 5 % of `model.learning_rate` over the epochs."""
+    learning rate decaying along a cosine to 5 % of `model.learning_rate` over the epochs.
+    `history` (if given) gets one record per epoch: epoch, loss, accuracy (and val_accuracy
+    every 5 epochs and at the last)."""
     # Lazy: TensorFlow/Keras take seconds to load; only training needs them.
     import keras
     import tensorflow as tf
@@ -133,11 +136,16 @@ def fit_model(
         x = float_window(np.concatenate(raws)[order], config.data.unit_scale, center)
         x = augment_windows(x, rng, rotation=m.augment_rotation, gain=gain)
         h = model.fit(x, y[order], batch_size=m.batch_size, epochs=1, shuffle=False, verbose=0)
-        line = f"epoch {epoch + 1}/{m.epochs}: loss {h.history['loss'][0]:.4f}"
-        line += f" accuracy {h.history['accuracy'][0]:.3f}"
+        rec = {"epoch": epoch + 1, "loss": float(h.history["loss"][0]),
+               "accuracy": float(h.history["accuracy"][0])}
+        line = f"epoch {epoch + 1}/{m.epochs}: loss {rec['loss']:.4f}"
+        line += f" accuracy {rec['accuracy']:.3f}"
         if xv is not None and (epoch + 1 == m.epochs or (epoch + 1) % 5 == 0):
             pv = predict_float(model, xv)
-            line += f" val_accuracy {accuracy(validation.labels, pv.argmax(1)):.3f}"
+            rec["val_accuracy"] = accuracy(validation.labels, pv.argmax(1))
+            line += f" val_accuracy {rec['val_accuracy']:.3f}"
+        if history is not None:
+            history.append(rec)
         log(line)
     return model
 
@@ -232,6 +240,7 @@ class TrainResult:
     split_seed: int
     data_dir: str
     train_seconds: float
+    history: list[dict[str, float]] = field(default_factory=list)  # per epoch (fit_model)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -261,7 +270,8 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         f"{len(split.test)} test; windows: "
         + ", ".join(f"{len(s)} {k}" for k, s in sets.items())
     )
-    model = fit_model(config, split.train, sets["validation"], log=log)
+    history: list[dict[str, float]] = []
+    model = fit_model(config, split.train, sets["validation"], log=log, history=history)
     tflite = to_int8_tflite(model, representative_windows(sets["train"], config))
     contract = model_contract.from_config(
         config, data_sha256=model_contract.data_sha256(recordings)
@@ -300,6 +310,7 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         split_seed=config.split.seed,
         data_dir=str(data_dir),
         train_seconds=round(time.monotonic() - t0, 1),
+        history=history,
     )
     fileio.atomic_write_text(out_dir / "report.json", result.to_json())
     log(

@@ -11,12 +11,14 @@ APT_PINNED=(
   "gcc-arm-none-eabi=15:12.2.rel1-1"
   "libnewlib-arm-none-eabi=3.3.0-1.3+deb12u1"
   "qemu-system-arm=1:7.2+dfsg-7+deb12u18+b3"
+  "chromium=156.0.8078.108-1~deb12u1"
 )
-APT_NAMES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# chromium: the headless browser the test of `tinyfw report` opens the page in.
+APT_NAMES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm chromium)
 
 have_tools() {
   command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null \
-    && command -v gcc >/dev/null \
+    && command -v gcc >/dev/null && command -v chromium >/dev/null \
     && [ -f /usr/lib/arm-none-eabi/newlib/thumb/v7e-m+fp/hard/libc_nano.a ]
 }
 
@@ -30,7 +32,7 @@ if ! have_tools; then
       apt-get install -y -qq --no-install-recommends "${APT_NAMES[@]}" gcc >/dev/null
     fi
   else
-    echo "setup: error: missing arm-none-eabi-gcc / newlib / qemu-system-arm / gcc." >&2
+    echo "setup: error: missing arm-none-eabi-gcc / newlib / qemu-system-arm / gcc / chromium." >&2
     echo "  install them with: sudo apt-get install -y ${APT_NAMES[*]} gcc" >&2
     exit 3
   fi

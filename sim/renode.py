@@ -4,6 +4,7 @@
     <board>_machine.resc  creates the machine, loads firmware.elf and one trace blob (no start)
     <board>.resc          the above + UART analyzer + start: `renode <board>.resc`
     <board>.robot         one Robot Framework test per recording: `renode-test <board>.robot`
+    qemu-keywords.resource  Renode's keywords over QEMU (sim/renode_qemu.py) for plain `robot`
     firmware.elf          the firmware the expectations were computed for
     traces/NNN_<name>.tfwt  one preloaded-trace blob per recording (tinyfw.sim.preload)
 
@@ -12,19 +13,28 @@ the TRACE region at the end of RAM (`sysbus LoadBinary`); the firmware's semihos
 (command line, exit) return errors there, so it plays the preloaded trace and, at the end,
 keeps calling exit. Each test waits for the lines the host pipeline (TFLite Micro oracle)
 predicts: the boot line, every `change`, the last `win` line, `stats windows=.. frames=..`
-and `done 0`. Renode's terminal tester sees UART bytes as ISO-8859-1 characters, so
-expected text is written byte by byte (`\\xhh` for bytes outside printable ASCII).
+and `done 0`, each as an anchored regular expression (`^...$`), since Renode's
+`Wait For Line On Uart` otherwise matches any line containing the text. Renode's terminal
+tester sees UART bytes as ISO-8859-1 characters, so expected text is written byte by byte
+(`\\xhh` for bytes outside printable ASCII).
 
-Peripheral models (Renode's sources): UART.CMSDK_APB_UART(frequency), UART.PL011(fifoSize,
-frequency), Timers.Arm_CMSDK_Timer(frequency) (in Renode after 1.16.1; `--without-timer`
-leaves it out for older Renode: the timer then reads 0 and the `stats` ticks mean nothing,
-classification is unaffected), SysTick in IRQControllers.NVIC(systickFrequency).
+Which Renode (RENODE_TARGETS, every file's first comment says it): `1.16.1`, the latest
+release, has no model of the CMSDK timer, so its platform tags the timer block (reads 0: the
+`stats` ticks read 0, classification is unaffected) and carries the core's DWT cycle counter
+(Miscellaneous.DWT); `nightly` (Renode built after 2026-07-07) adds Timers.Arm_CMSDK_Timer with
+its interrupt and turns NVIC FilterCcrDiv0Write off (the firmware sets CCR.DIV_0_TRP). Both
+wire the UART's interrupts (CMSDK RxInterrupt/TxInterrupt, PL011 IRQ) as Renode's own MPS2
+platform does, set the NVIC priorityMask of the chip, and tag the LM3S blocks the board layer
+writes (SYSCTL, GPIO). Peripheral models and properties were checked in Renode's sources:
+UART.CMSDK_APB_UART(frequency), UART.PL011(fifoSize, frequency), Miscellaneous.DWT(frequency),
+IRQControllers.NVIC(systickFrequency, priorityMask), Timers.Arm_CMSDK_Timer(frequency).
 
 The folder is written like `tinyfw generate`'s: all or nothing, every text file with the
 banner and whole-file hash; a file edited by hand (or added) stops the run with one line naming
 it, unless `--force`, which keeps the old folder as `<out>.bak` (`.bak-2`, ...).
 
-`tinyfw renode --board mps2_an386 [--data DIR] [--split test|all] [--out DIR] [--force]`
+`tinyfw renode --board mps2_an386 [--data DIR] [--split test|all] [--out DIR] [--renode 1.16.1|nightly]
+[--force] [--test]`
 """
 
 from __future__ import annotations
@@ -61,6 +71,85 @@ DEFAULT_TIMEOUT_S = 60  # virtual seconds per UART wait; a recording takes about
 UART_MODELS = {"cmsdk": "UART.CMSDK_APB_UART", "pl011": "UART.PL011"}
 TIMER_MODELS = {"cmsdk_timer": "Timers.Arm_CMSDK_Timer", "systick": None}  # None: in the NVIC
 
+
+@dataclass(frozen=True)
+class RenodeTarget:
+    """The Renode the files are written for: each model and property emitted was read in that
+    Renode's sources (renode v1.16.1 = d66b0c2a, 2026-02-14, renode-infrastructure add012af)."""
+
+    id: str
+    needs: str  # the header line of every file: which Renode loads it
+    cmsdk_timer: bool  # Timers.Arm_CMSDK_Timer (renode-infrastructure c413b27c, 2026-07-01)
+    filter_ccr_div0: bool  # NVIC FilterCcrDiv0Write (renode-infrastructure 35bf7b38, 2026-07-07)
+
+
+RENODE_TARGETS = {
+    "1.16.1": RenodeTarget(
+        "1.16.1",
+        "Renode 1.16.1 (the latest release, 2026-02-14) and later",
+        cmsdk_timer=False,
+        filter_ccr_div0=False,
+    ),
+    "nightly": RenodeTarget(
+        "nightly",
+        "a Renode nightly built after 2026-07-07 (Timers.Arm_CMSDK_Timer, NVIC "
+        "FilterCcrDiv0Write); Renode 1.16.1 does not load it",
+        cmsdk_timer=True,
+        filter_ccr_div0=True,
+    ),
+}
+DEFAULT_TARGET = "1.16.1"
+
+# Interrupt lines of the UART and timer the board layer uses, per QEMU machine (the same
+# numbers as QEMU's board models and the boards' manuals: MPS2 AN385/AN386/AN500 UART0 RX 0,
+# TX 1, TIMER0 8; AN505 (SSE-200) UART0 RX 32, TX 33, TIMER0 3, as in Renode's own
+# tests/platforms/ARMv8M-TrustZone_mps2.repl; LM3S6965 UART0 5), keyed by the block's base.
+_MPS2_IRQS = {0x40004000: (0, 1), 0x40000000: (8,)}
+_SSE200_IRQS = {0x40200000: (32, 33), 0x50200000: (32, 33), 0x40000000: (3,), 0x50000000: (3,)}
+IRQS: dict[str, dict[int, tuple[int, ...]]] = {
+    "mps2-an385": _MPS2_IRQS,
+    "mps2-an386": _MPS2_IRQS,
+    "mps2-an500": _MPS2_IRQS,
+    "mps2-an505": _SSE200_IRQS,
+    "lm3s6965evb": {0x4000C000: (5,)},
+}
+# NVIC priority bits per family (CMSIS __NVIC_PRIO_BITS: 3 on the CMSDK/SSE-200 MPS2 images
+# and on Stellaris LM3S): Renode's priorityMask keeps the top bits.
+NVIC_PRIORITY_BITS = {"mps2": 3, "stellaris": 3}
+# Chip blocks the board layer writes but no model covers, tagged so Renode reads 0 and logs
+# their names (stellaris/uart_pl011.c: SYSCTL RCGC1/RCGC2, GPIOA AFSEL/DEN).
+TAGS = {
+    "stellaris": (
+        (0x400FE000, 0x1000, "SYSCTL"),
+        (0x40004000, 0x1000, "GPIOA"),
+        (0x40005000, 0x1000, "GPIOB"),
+        (0x40006000, 0x1000, "GPIOC"),
+        (0x40007000, 0x1000, "GPIOD"),
+        (0x40024000, 0x1000, "GPIOE"),
+        (0x40025000, 0x1000, "GPIOF"),
+        (0x40026000, 0x1000, "GPIOG"),
+    ),
+}
+# Every peripheral type the platforms use and the properties they set, as read in Renode
+# 1.16.1's sources (renode-infrastructure add012af): the constructor parameters of
+# IRQControllers.NVIC (systickFrequency, priorityMask), CPU.CortexM (cpuType, nvic),
+# Miscellaneous.DWT, Memory.MappedMemory, UART.CMSDK_APB_UART, UART.PL011; the nightly adds
+# Timers.Arm_CMSDK_Timer(frequency). tests/test_renode_files.py holds the files to them.
+RENODE_MODELS: dict[str, dict[str, frozenset[str]]] = {
+    "1.16.1": {
+        "IRQControllers.NVIC": frozenset({"systickFrequency", "priorityMask"}),
+        "CPU.CortexM": frozenset({"cpuType", "nvic"}),
+        "Miscellaneous.DWT": frozenset({"frequency"}),
+        "Memory.MappedMemory": frozenset({"size"}),
+        "UART.CMSDK_APB_UART": frozenset({"frequency"}),
+        "UART.PL011": frozenset({"fifoSize", "frequency"}),
+    },
+}
+RENODE_MODELS["nightly"] = {
+    **RENODE_MODELS["1.16.1"], "Timers.Arm_CMSDK_Timer": frozenset({"frequency"}),
+}
+DWT_BASE = 0xE0001000  # Miscellaneous.DWT (CYCCNT at +4), in Renode 1.16.1
+
 # Characters Robot Framework reads specially: escaped with a backslash (`\\$` reads `$`).
 _ROBOT_SPECIAL = frozenset("\\$@&%#")
 
@@ -68,15 +157,13 @@ _ROBOT_SPECIAL = frozenset("\\$@&%#")
 # -- escaping ------------------------------------------------------------------------------------
 
 
-def robot_uart(text: str) -> str:
-    """A Robot Framework cell matching exactly the UART bytes of `text` in Renode.
-
-    The firmware sends UTF-8 bytes and Renode's terminal tester turns each byte into one
-    character, so every byte outside printable ASCII is written `\\xhh`; `\\ $ @ & % #` are
-    escaped, and the first `=` when no space precedes it (else `name=value` could read as a
-    named argument); a space that is leading, trailing or next to another space is `${SPACE}`.
-    """
-    raw = text.encode("utf-8")
+def robot_cell(chars: str) -> str:
+    """A Robot Framework cell holding exactly `chars` (each below U+0100: one UART byte as
+    Renode's terminal tester sees it). Characters outside printable ASCII are written `\\xhh`;
+    `\\ $ @ & % #` are escaped, and the first `=` when no space precedes it (else
+    `name=value` could read as a named argument); a space that is leading, trailing or next to
+    another space is `${SPACE}`."""
+    raw = chars.encode("latin-1")
     if not raw:
         return "${EMPTY}"
     out = []
@@ -96,6 +183,29 @@ def robot_uart(text: str) -> str:
         else:
             out.append(f"\\x{b:02x}")
     return "".join(out)
+
+
+def uart_chars(text: str) -> str:
+    """The firmware sends UTF-8 bytes and Renode's terminal tester turns each byte into one
+    character (ISO-8859-1): the characters it compares with."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def robot_uart(text: str) -> str:
+    """A Robot Framework cell matching exactly the UART bytes of `text` in Renode."""
+    return robot_cell(uart_chars(text))
+
+
+_REGEX_SPECIAL = frozenset("\\^$.|?*+()[]{}")
+
+
+def uart_regex(text: str, *, whole: bool = True) -> str:
+    """A regular expression for `Wait For Line On Uart ... treatAsRegex=true` matching a line
+    that is exactly `text` (whole) or starts with it. Renode matches with .NET's Regex.Match,
+    which searches: `^`/`$` anchor it, so `change 1 0` cannot match `change 11 0`. Only
+    metacharacters are escaped (`\\.`), the subset on which .NET and Python's `re` agree."""
+    body = "".join("\\" + c if c in _REGEX_SPECIAL else c for c in uart_chars(text))
+    return "^" + body + ("$" if whole else "")
 
 
 def robot_text(text: str) -> str:
@@ -154,6 +264,7 @@ class Peripheral:
     type: str
     address: int
     params: tuple[tuple[str, str], ...]
+    irqs: tuple[str, ...] = ()  # connections: `TxInterrupt -> nvic@1`, `-> nvic@5`
 
 
 def renode_cpu_type(info: BoardInfo) -> str:
@@ -163,8 +274,31 @@ def renode_cpu_type(info: BoardInfo) -> str:
     return info.cpu
 
 
-def platform_context(info: BoardInfo, *, timer: bool = True) -> dict[str, object]:
-    """What platform.repl.j2 needs; InputError for a board Renode cannot model from here."""
+def renode_target(target: str) -> RenodeTarget:
+    if target not in RENODE_TARGETS:
+        raise InputError(
+            f"unknown Renode target {target!r} (known: {', '.join(RENODE_TARGETS)})",
+            field="--renode",
+        )
+    return RENODE_TARGETS[target]
+
+
+def _irqs(info: BoardInfo, base: int, what: str, field_: str) -> tuple[int, ...]:
+    lines = IRQS.get(info.qemu_machine or "", {}).get(base)
+    if lines is None:
+        raise InputError(
+            f"no interrupt line known for the {what} at 0x{base:08X} on "
+            f"{info.qemu_machine or info.id} (sim/renode.py IRQS)",
+            file=info.manifest,
+            field=field_,
+        )
+    return lines
+
+
+def platform_context(info: BoardInfo, target: str = DEFAULT_TARGET) -> dict[str, object]:
+    """What platform.repl.j2 and machine.resc.j2 need for `target` (RENODE_TARGETS);
+    InputError for a board Renode cannot model from here."""
+    tgt = renode_target(target)
     uart_model = UART_MODELS.get(info.uart.kind)
     if uart_model is None:
         raise InputError(
@@ -179,39 +313,62 @@ def platform_context(info: BoardInfo, *, timer: bool = True) -> dict[str, object
             file=info.manifest,
             field="tinyfw.timer.kind",
         )
+    if info.family not in NVIC_PRIORITY_BITS:
+        raise InputError(
+            f"no NVIC priority bits known for family {info.family!r} (sim/renode.py)",
+            file=info.manifest,
+            field="tinyfw.family",
+        )
+    uart_irqs = _irqs(info, info.uart.base, "UART", "tinyfw.uart.base")
     uart_params: list[tuple[str, str]] = [("frequency", str(info.uart.clock_hz))]
     if info.uart.kind == "pl011":
         uart_params.insert(0, ("fifoSize", "16"))
-    peripherals = [Peripheral("uart0", uart_model, info.uart.base, tuple(uart_params))]
+        irqs = tuple(f"-> nvic@{n}" for n in uart_irqs)
+    else:  # CMSDK: separate receive and transmit lines
+        rx, tx = uart_irqs
+        irqs = (f"RxInterrupt -> nvic@{rx}", f"TxInterrupt -> nvic@{tx}")
+    peripherals = [Peripheral("uart0", uart_model, info.uart.base, tuple(uart_params), irqs)]
+    tags = list(TAGS.get(info.family, ()))
     timer_model = TIMER_MODELS[info.timer.kind]
     timer_note = ""
     if timer_model is not None:
-        if timer:
+        if tgt.cmsdk_timer:
+            (line,) = _irqs(info, info.timer.base, "timer", "tinyfw.timer.base")
             peripherals.append(
                 Peripheral(
                     "timer0", timer_model, info.timer.base,
-                    (("frequency", str(info.timer.clock_hz)),),
+                    (("frequency", str(info.timer.clock_hz)),), (f"-> nvic@{line}",),
                 )
             )
         else:
+            tags.append((info.timer.base, 0x1000, "TIMER0"))
             timer_note = (
-                f"No timer model ({timer_model} needs a Renode newer than 1.16.1): "
-                "the timer reads 0, so the ticks of the stats line mean nothing."
+                f"No timer model ({timer_model} is in Renode nightlies after 2026-07-01, not "
+                "in 1.16.1): its block is tagged and reads 0, so the ticks of the stats line "
+                "read 0. Classification does not depend on them."
             )
     systick_hz = info.timer.clock_hz if info.timer.kind == "systick" else info.f_cpu_hz
+    bits = NVIC_PRIORITY_BITS[info.family]
     return {
         "board_id": info.id,
         "board_name": info.name,
+        "renode_needs": tgt.needs,
+        "filter_ccr_div0": tgt.filter_ccr_div0,
         "cpu_type": renode_cpu_type(info),
         "systick_hz": systick_hz,
+        "priority_mask": (0xFF << (8 - bits)) & 0xFF,
+        "priority_bits": bits,
+        "dwt_base": DWT_BASE,
+        "cpu_hz": info.f_cpu_hz,
         "flash_origin": info.flash_origin,
         "flash_size": info.flash_bytes,
         "ram_origin": info.ram_origin,
         "ram_size": info.ram_bytes,
         "peripherals": peripherals,
+        "tags": tags,
         "timer_text": (
             " and SysTick (in the NVIC)" if timer_model is None
-            else " and the timer" if timer else ""
+            else " and the timer" if tgt.cmsdk_timer else ""
         ),
         "timer_note": timer_note,
         "uart_name": "sysbus.uart0",
@@ -265,6 +422,12 @@ def expected_lines(
     lines.append(protocol.prefix(protocol.Stats, windows=len(host), frames=frames))
     lines.append(protocol.render(protocol.Done(0)))
     return lines
+
+
+def _whole(line: str) -> bool:
+    """Whether an expected line is a whole protocol line (else a prefix such as the stats
+    line's, whose tick counts depend on the simulator)."""
+    return protocol.parse_line(line) is not None
 
 
 def _test_name(final_label: str | None, recording: Recording, taken: set[str]) -> str:
@@ -339,6 +502,9 @@ def _load_board(cfg: Config, board: str) -> BoardInfo:
 
 
 TRACES = "traces"
+# Renode's keywords over QEMU (tinyfw.sim.renode_qemu), for `robot` where Renode is missing;
+# renode-test sets ${RENODEKEYWORDS} to its own renode-keywords.robot and never reads it.
+QEMU_RESOURCE = "qemu-keywords.resource"
 HINT = "move your changes out of this folder or rerun with --force"
 
 
@@ -346,7 +512,7 @@ def _check_file(rel: str, path: Path) -> str | None:
     """None if `path` (at `rel` in the output folder) may be replaced by a new run."""
     if rel == "firmware.elf" or (rel.startswith(f"{TRACES}/") and rel.endswith(BLOB_SUFFIX)):
         return None  # copies of the build and of the recordings: made again from them
-    if path.suffix in (".repl", ".resc", ".robot"):
+    if path.suffix in (".repl", ".resc", ".robot", ".resource"):
         return check_generated(path.read_text(encoding="utf-8", errors="replace"))
     return "not generated by tinyfw"
 
@@ -367,7 +533,7 @@ def write_renode(
     *,
     elf: Path,
     gen_dir: Path,
-    timer: bool = True,
+    target: str = DEFAULT_TARGET,
     force: bool = False,
 ) -> RenodeFiles:
     """Write the Renode files for `recordings` on `board`, for the firmware `elf` built from
@@ -396,14 +562,17 @@ def write_renode(
     cases = recording_cases(recordings, Oracle(tflite), cfg, boot_line(gen_dir, info.id))
 
     env = _environment()
-    ctx = platform_context(info, timer=timer)
+    ctx = platform_context(info, target)
     ctx.update(
         trace_start=region.start,
         trace_size=region.size,
         default_trace=cases[0].blob,
         cases=[
-            {**c.__dict__, "lines": [robot_uart(ln) for ln in c.lines]} for c in cases
+            {**c.__dict__, "patterns": [robot_cell(uart_regex(ln, whole=_whole(ln)))
+                                        for ln in c.lines]}
+            for c in cases
         ],
+        qemu_resource=QEMU_RESOURCE,
         timeout_s=DEFAULT_TIMEOUT_S,
         failing_lines=f"^({protocol.word(protocol.Fault)}|{protocol.word(protocol.Warn)}) .*",
     )
@@ -412,6 +581,7 @@ def write_renode(
         f"{info.id}_machine.resc": ("machine.resc.j2", "#"),
         f"{info.id}.resc": ("run.resc.j2", "#"),
         f"{info.id}.robot": ("tests.robot.j2", "#"),
+        QEMU_RESOURCE: ("qemu.resource.j2", "#"),
     }
     files: dict[str, str | bytes] = {}
     for name, (template, comment) in rendered.items():
@@ -436,7 +606,7 @@ def renode_files(
     build: bool = True,
     gen_dir: Path | None = None,
     build_dir: Path | None = None,
-    timer: bool = True,
+    target: str = DEFAULT_TARGET,
     force: bool = False,
 ) -> RenodeFiles:
     """Build the firmware (unless build=False), select the recordings, write the files; an
@@ -448,7 +618,7 @@ def renode_files(
             file=info.manifest,
             field="tinyfw.qemu_machine",
         )
-    platform_context(info, timer=timer)  # a board Renode cannot model fails before the build
+    platform_context(info, target)  # a board Renode cannot model fails before the build
     out_dir = Path(out_dir) if out_dir is not None else cfg.root / "build" / "renode" / board
     check_output(out_dir, force=force)  # so does an output folder that cannot be written
     custom_gen = gen_dir is not None
@@ -463,5 +633,5 @@ def renode_files(
         if not elf.is_file():
             raise InputError("no firmware built for this board; run `tinyfw build`", file=elf)
     recordings = select_recordings(cfg, data_dir, split)
-    return write_renode(cfg, info, recordings, out_dir, elf=elf, gen_dir=gen_dir, timer=timer,
+    return write_renode(cfg, info, recordings, out_dir, elf=elf, gen_dir=gen_dir, target=target,
                         force=force)

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -60,6 +60,8 @@ class RecordingResult:
     stack_bytes: int | None
     overflow: int | None
     wall_s: float
+    # windows per firmware activity: one count per class, in class order, then undefined (-1)
+    activity_counts: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -256,6 +258,10 @@ def run_recording(
     elif result.exit_code != 0 and run.warns:
         first = f"firmware exit {result.exit_code}: {protocol.render(run.warns[0])}"
     correct = sum(1 for w in run.wins if w.act == rec.label)
+    n_classes = len(cfg.data.classes)
+    counts = [0] * (n_classes + 1)
+    for w in run.wins:
+        counts[w.act if 0 <= w.act < n_classes else n_classes] += 1
     stats = run.stats
     n = stats.windows if stats else 0
     ticks_min, ticks_max, ticks_total = (
@@ -279,6 +285,7 @@ def run_recording(
         stack_bytes=stats.stack if stats else None,
         overflow=stats.overflow if stats else None,
         wall_s=round(result.wall_s, 3),
+        activity_counts=counts,
     )
 
 
@@ -312,6 +319,7 @@ def simulate(
     training_report: Path | None = None,
     jobs: int | None = None,
     keep_going: bool = False,
+    on_recording: Callable[[RecordingResult], None] | None = None,
     shard: Shard | None = None,
 ) -> SimReport:
     """Build (unless build=False), run every selected recording, compare, report.
@@ -321,8 +329,10 @@ def simulate(
     its own TFLM interpreter; trace files live in a fresh folder under build/sim/<board>/,
     removed at the end. shard (`--shard i/N`) runs every N-th recording only (sim/shards.py);
     the report names it, the recordings before sharding and the ELF's sha256, which
-    `tinyfw merge-reports` checks. The training report (default build/model/report.json) contributes
-    float_accuracy and int8_accuracy when it describes the model the firmware was built from.
+    `tinyfw merge-reports` checks. The training report (default build/model/report.json)
+    contributes float_accuracy and int8_accuracy when it describes the model the firmware was
+    built from.
+    on_recording is called (from a worker thread) with each recording's result (progress).
     """
     load_board(board)  # validates the id with a clear error
     if jobs is not None and jobs < 1:
@@ -370,6 +380,8 @@ def simulate(
                           index=index, model_sha256=sha256)
         if r.exit_code == -1:
             hung.append(rec.name)
+        if on_recording is not None:
+            on_recording(r)
         return r
 
     with run_folder(cfg.root / "build" / "sim" / board) as trace_dir, \

@@ -13,12 +13,15 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from tinyfw import __version__, procs
 from tinyfw.config import CONFIG_NAME, Config, find_project, load_config
+from tinyfw.console import Console
 from tinyfw.errors import InputError, TinyfwError
 from tinyfw.paths import BENCH, ROOT
+from tinyfw.quiet import quiet_tensorflow
 
 EPILOG = ("Project settings come from tinyfw.toml (found upward from the current folder); "
           "docs/CONFIG.md lists them.")
@@ -51,11 +54,16 @@ def _out(cfg: Config, given: str | None, default: str) -> Path:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from tinyfw.model.train import train
+    from tinyfw.quiet import captured_fd2
 
     cfg = _project(args)
     out = _out(cfg, args.out, "build/model")
-    result = train(cfg, cfg.data_dir(args.data), out)
+    epochs = cfg.model.epochs
+    with captured_fd2(), args.console.task("train", total=epochs):  # no TensorFlow C++ logs
+        log = args.console.log_lines("train", epochs, r"epoch \d+/")
+        result = train(cfg, cfg.data_dir(args.data), out, log=log)
     print(f"wrote {out / 'model_int8.tflite'} and {out / 'report.json'}")
+    args.console.summary(json.loads(result.to_json()))
     print(
         f"float accuracy {result.float_accuracy:.4f}, int8 accuracy {result.int8_accuracy:.4f} "
         f"({result.test_windows} test windows)"
@@ -96,29 +104,42 @@ def cmd_build(args: argparse.Namespace) -> int:
     board = args.board or cfg.board.id
     check_build_inputs(cfg.root, board)
     check_generated(cfg, cfg.root / "firmware" / "generated")
-    res = build_firmware(cfg.root, board, verbose=args.verbose)
+    with args.console.task(f"build {board}"):
+        res = build_firmware(cfg.root, board, verbose=args.verbose)
     print(res.summary())
+    args.console.summary({"board": board, "elf": str(res.elf), "flash_bytes": res.flash,
+                          "static_ram_bytes": res.ram_static})
     return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from tinyfw.sim.simulate import simulate
+    from tinyfw.quiet import captured_fd2
+    from tinyfw.sim.simulate import RecordingResult, simulate
 
     cfg = _project(args)
     board = args.board or cfg.board.id
-    report = simulate(
-        cfg,
-        board=board,
-        data_dir=cfg.data_dir(args.data),
-        split=args.split,
-        json_path=Path(args.json) if args.json else None,
-        timeout_s=args.timeout,
-        build=not args.no_build,
-        jobs=args.jobs,
-        keep_going=args.keep_going,
-        shard=args.shard,
-    )
+    done: list[str] = []
+    with captured_fd2(), args.console.task(f"simulate {board}") as advance:
+
+        def progress(r: RecordingResult) -> None:  # from the worker threads
+            done.append(r.name)
+            advance(f"{len(done)} done, {r.name}")
+
+        report = simulate(
+            cfg,
+            board=board,
+            data_dir=cfg.data_dir(args.data),
+            split=args.split,
+            json_path=Path(args.json) if args.json else None,
+            timeout_s=args.timeout,
+            build=not args.no_build,
+            jobs=args.jobs,
+            keep_going=args.keep_going,
+            on_recording=progress,
+            shard=args.shard,
+        )
     print(report.summary())
+    args.console.summary(report.to_json())
     return 0 if report.ok else 1
 
 
@@ -132,6 +153,7 @@ def cmd_merge_reports(args: argparse.Namespace) -> int:
     if args.json:
         fileio.atomic_write_text(Path(args.json), json.dumps(merged.to_json(), indent=2) + "\n")
     print(merged.summary())
+    args.console.summary(merged.to_json())
     return 0 if merged.ok else 1
 
 
@@ -140,15 +162,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     # The project is optional here: its board is the default, else the reference board.
     cfg = _project(args) if args.project is not None or find_project() is not None else None
-    report = verify_model(
-        Path(args.model),
-        board=args.board or (cfg.board.id if cfg is not None else DEFAULT_BOARD),
-        inputs=args.inputs,
-        seed=args.seed,
-        data_dir=Path(args.data) if args.data else None,
-        json_path=Path(args.json) if args.json else None,
-        project_root=None if cfg is None else cfg.root,
-    )
+    with args.console.task(f"verify {Path(args.model).name}"):
+        report = verify_model(
+            Path(args.model),
+            board=args.board or (cfg.board.id if cfg is not None else DEFAULT_BOARD),
+            inputs=args.inputs,
+            seed=args.seed,
+            data_dir=Path(args.data) if args.data else None,
+            json_path=Path(args.json) if args.json else None,
+            project_root=None if cfg is None else cfg.root,
+        )
     print(report.summary())
     return 0 if report.mismatches == 0 else 1
 
@@ -160,6 +183,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     boards = args.board or [cfg.board.id]
     costs = cost_report(cfg, boards, data_dir=cfg.data_dir(args.data),
                         json_path=Path(args.json) if args.json else None, jobs=args.jobs)
+    args.console.summary([asdict(c) for c in costs])
     for c in costs:
         print(c.line())
     return 0 if all(c.fits for c in costs) else 2
@@ -176,10 +200,17 @@ def cmd_renode(args: argparse.Namespace) -> int:
         split=args.split,
         out_dir=Path(args.out) if args.out else None,
         build=not args.no_build,
-        timer=not args.without_timer,
+        target=args.renode,
         force=args.force,
     )
     print(files.summary())
+    if args.test:  # the suite under Robot Framework, Renode's keywords played on QEMU
+        import robot
+
+        failed = robot.run(str(files.out_dir / f"{files.board}.robot"),
+                           outputdir=str(files.out_dir.parent / f"{files.board}-robot"),
+                           console="dotted")
+        return 0 if failed == 0 else 1
     return 0
 
 
@@ -192,10 +223,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_crossval(args: argparse.Namespace) -> int:
     from tinyfw.model.crossval import run_crossval, with_overrides
+    from tinyfw.quiet import captured_fd2
 
     cfg = with_overrides(_project(args), args.set)
-    return run_crossval(cfg, cfg.data_dir(args.data), folds=args.folds, seed=args.seed,
-                        json_path=args.json)
+    with captured_fd2():  # no TensorFlow C++ logs on the terminal
+        return run_crossval(cfg, cfg.data_dir(args.data), folds=args.folds, seed=args.seed,
+                            json_path=args.json)
 
 
 def cmd_qemu(args: argparse.Namespace) -> int:
@@ -277,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"tinyfw {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     p.add_argument("--project", metavar="DIR", help="project folder or tinyfw.toml (default: search upward)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--json", dest="json_summary", action="store_true",
+                   help="print only a machine-readable summary on stdout (progress on stderr)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -359,8 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recordings: the test split of training, or all (default)")
     s.add_argument("--out", metavar="DIR", help="output folder (default build/renode/<board>)")
     s.add_argument("--no-build", action="store_true", help="use the last build")
-    s.add_argument("--without-timer", action="store_true",
-                   help="leave out the CMSDK timer model (Renode 1.16.1 and older lack it)")
+    s.add_argument("--renode", choices=["1.16.1", "nightly"], default="1.16.1",
+                   help="the Renode the files load in: 1.16.1 (the release, default) or a "
+                   "nightly after 2026-07-07 (adds the CMSDK timer model)")
+    s.add_argument("--test", action="store_true",
+                   help="then run the .robot suite here with Robot Framework over QEMU")
     s.add_argument("--force", action="store_true",
                    help="overwrite files edited by hand (keeps the old folder as DIR.bak)")
     s.set_defaults(func=cmd_renode)
@@ -392,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command("boards", "list the boards tinyfw knows")
     s.set_defaults(func=cmd_boards)
+
+    from tinyfw.loop_cli import register  # all, diff, report: the daily loop
+
+    register(command)
 
     # -- internal tools: hidden from the command list -----------------------------------------
     s = command("qemu", "run an ELF once in QEMU, print its UART, exit with its status",
@@ -426,8 +469,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     procs.install_signal_handlers()  # Ctrl-C / SIGTERM / SIGHUP end QEMU and PlatformIO at once
+    quiet_tensorflow()  # before anything imports TensorFlow
+    args.console = console = Console(quiet=args.quiet, json_mode=args.json_summary)
     try:
-        return func(args)
+        return console.run(func, args)
     except TinyfwError as e:
         if args.debug:
             raise
@@ -449,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+    finally:
+        console.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
