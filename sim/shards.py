@@ -130,8 +130,12 @@ def _report(d: dict[str, Any], path: Path) -> Any:
     if not isinstance(d["recordings"], list):
         raise InputError("expected a list", file=path, field="recordings")
     for i, r in enumerate(d["recordings"]):
-        if not isinstance(r, dict) or set(r) != names:
+        if not isinstance(r, dict):
             raise InputError("not a recording result", file=path, field=f"recordings[{i}]")
+        if set(r) != names:
+            odd = sorted(names - set(r)) + sorted(set(r) - names)
+            raise InputError(f"not a recording result of this tinyfw (fields {', '.join(odd)}"
+                             "; rerun the shard)", file=path, field=f"recordings[{i}]")
         recs.append(RecordingResult(**r))
     return SimReport(
         board=d["board"], model_sha256=d["model_sha256"], data_dir=d.get("data_dir", ""),
