@@ -7,15 +7,17 @@ PYTEST   := $(VENV)/bin/pytest
 export PLATFORMIO_SETTING_ENABLE_TELEMETRY := no
 export PLATFORMIO_DISABLE_UPGRADE_CHECK := true
 
-.PHONY: setup demo test test-nightly test-fast bench opcases lint clean help
+.PHONY: setup demo test test-fast test-nightly test-tflm bench bench-mlperf opcases lint clean help
 
 help:
 	@echo "make setup   install toolchain, QEMU and the pinned Python packages (.venv)"
 	@echo "make demo    train -> generate -> build -> simulate on data/st-har (only what changed)"
 	@echo "make test    the whole test suite"
-	@echo "make test-nightly  the long end-to-end runs (tinyfw report on a fresh project)"
 	@echo "make test-fast  the pure-Python and host-C tests (no QEMU, no cross toolchain, no training)"
+	@echo "make test-nightly  the coverage over make test's time budget (pytest -m nightly)"
+	@echo "make test-tflm  the TFLite Micro backend's tests (needs TFLM_DIR; fails without it)"
 	@echo "make bench   flash / RAM / instructions against TFLite Micro (bench)"
+	@echo "make bench-mlperf  the four MLPerf Tiny models against their published cycles (minutes)"
 	@echo "make opcases generate missing op-test cases (tests/opcases; never replaces committed ones)"
 
 setup:
@@ -31,7 +33,9 @@ PYTEST_JOBS ?= 2
 test: setup
 	$(PYTEST) -q -n $(PYTEST_JOBS) --dist loadfile -m "not nightly"
 
-# The long end-to-end runs (marker nightly): e.g. `tinyfw report` collecting everything.
+# The coverage over make test's time budget (marker nightly): every op pack and every recording
+# on every simulated board, `tinyfw report` end to end on a fresh project, and every example
+# dataset shape (examples/) trained, built and simulated.
 test-nightly: setup
 	$(PYTEST) -q -n $(PYTEST_JOBS) --dist loadfile -m nightly
 
@@ -40,8 +44,17 @@ test-nightly: setup
 test-fast: setup
 	$(PYTEST) -q -m "not qemu and not toolchain and not slow and not nightly"
 
+# The TFLite Micro backend (README "TFLite Micro backend"): TFLM_DIR=<tree> make test-tflm.
+test-tflm: setup
+	$(PYTEST) -q -m tflm
+
 bench: setup
 	$(TINYFW) bench --json build/bench/report.json
+	$(TINYFW) bench --results
+
+# Opt-in (minutes): the MLPerf Tiny reference models, per kernel class, beside published cycles.
+bench-mlperf: setup
+	$(TINYFW) bench --mlperf --json build/bench/mlperf.json
 
 opcases: setup
 	$(VENV)/bin/python tests/opcases/opcases.py generate

@@ -61,6 +61,9 @@ class Lowered:
     args: list[Arg] = field(default_factory=list)
     consts: list[ConstArray] = field(default_factory=list)
     scratch_bytes: int = 0
+    # bytes past the end of input 0 the kernel may read (values that meet zero weights): the
+    # planner makes that tensor's arena slot this much longer
+    input_slack: int = 0
     alias_of: int | None = None  # views: output tensor shares this input tensor's storage
     macs: int = 0
     note: str = ""  # shown by `tinyfw inspect`

@@ -78,6 +78,11 @@ def plan_arena(graph: Graph, lowered: list[Lowered]) -> Plan:
     for t in graph.outputs:
         touch(t, n_ops)
 
+    for low in lowered:
+        if low.input_slack:
+            r = find(low.op.inputs[0])
+            size[r] = max(size[r], graph.tensors[low.op.inputs[0]].nbytes + low.input_slack)
+
     buffers = [Buffer(f"t{r}", _align(size[r]), first[r], last[r]) for r in sorted(first)]
     for low in lowered:
         if low.scratch_bytes:

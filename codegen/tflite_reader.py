@@ -375,6 +375,20 @@ def _read(data: bytes, path: Path | str | None) -> Graph:
     )
 
 
+def _dynamic_batch_only(sig: list[int], shape: list[int]) -> bool:
+    """True for a shape_signature whose only dynamic dimension is the batch (dimension 0 is -1,
+    the stored shape has batch 1, every other dimension is fixed and as stored): TFLite Micro
+    runs such a model with its stored shape, batch 1, and so does tinyfw (the MLPerf Tiny
+    reference models are converted this way)."""
+    return (
+        len(sig) == len(shape) >= 2
+        and sig[0] == -1
+        and shape[0] == 1
+        and all(d >= 0 for d in sig[1:])
+        and list(sig[1:]) == list(shape[1:])
+    )
+
+
 def _read_tensor(
     t: _Table, ti: int, buffers: list[tuple[int, int] | None], data: bytes, where: str
 ) -> Tensor:
@@ -396,9 +410,10 @@ def _read_tensor(
             field=label,
         )
     sig = t.numbers("shape_signature", f"{label} shape_signature")
-    if sig is not None and any(d < 0 for d in sig):
+    if sig is not None and any(d < 0 for d in sig) and not _dynamic_batch_only(sig, shape):
         raise InputError(
-            f"has a dynamic shape (shape_signature {sig}); give the model a fixed batch of 1 "
+            f"has a dynamic shape (shape_signature {sig}): only the batch (dimension 0) may be "
+            "dynamic; give the model a fixed batch of 1 and fixed sizes "
             "(keras.Input(shape, batch_size=1)) and re-convert",
             file=where,
             field=label,

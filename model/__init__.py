@@ -1,7 +1,11 @@
 """Model: traces, windows, training, int8 conversion, evaluation, the TFLM oracle.
 
 Modules (each small, named for what it holds):
-- `data`: the strict trace CSV parser (`read_trace_csv`) and dataset loader (`load_dataset`).
+- `data`: the strict trace CSV parser (`read_trace_csv`) and dataset loader (`load_dataset`,
+  `scan_dataset`), which reads `data.format = "counts"` itself and the other formats through
+- `readers`: delimited tables and Edge Impulse JSON as published -> int16 sensor samples
+  (units, offset, scale, timestamps resampled, label runs, blank-line / fixed-length splits).
+- `summary`, `sniff`: `tinyfw data` (what the readers make of a dataset) and `tinyfw init`.
 - `windows`: the firmware's sliding windows (`make_windows`, `window_starts`).
 - `split`: train/validation/test split by recording (`split_recordings`, `held_out_recordings`).
 - `preprocess`: the integer preprocessing specification (`PreprocessParams`,

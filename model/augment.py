@@ -4,7 +4,8 @@ A sensor worn differently sees the same motion in a rotated frame: each training
 rotated by a uniformly random 3-D rotation (Shoemake's quaternion method), then scaled by a
 random gain (sensor sensitivity, body size). People also walk and run at different cadences:
 `time_warp` replays a whole recording faster or slower (linear interpolation, rounded back to
-integer counts) before it is cut into windows. Seeded by the caller's generator; applied to
+integer counts) before it is cut into windows (`time_warp_windows`: never so fast that a
+recording long enough for a window yields none). Seeded by the caller's generator; applied to
 training data only.
 """
 
@@ -46,6 +47,16 @@ def time_warp(samples: np.ndarray, speed: float) -> np.ndarray:
     old = np.arange(n)
     warped = np.stack([np.interp(t, old, samples[:, c]) for c in range(samples.shape[1])], 1)
     return np.rint(warped).astype(samples.dtype)
+
+
+def time_warp_windows(samples: np.ndarray, speed: float, length: int) -> np.ndarray:
+    """`time_warp` for cutting windows of `length` frames: when the faster replay would be too
+    short for one window but the recording is not (a recording exactly one window long kept
+    none), the recording is replayed at 1 / speed (slower) instead."""
+    warped = time_warp(samples, speed)
+    if len(warped) < length <= len(samples):
+        warped = time_warp(samples, 1.0 / speed)
+    return warped
 
 
 def augment_windows(

@@ -41,8 +41,26 @@ INFORMATIVE = ("format", "data.sha256")
 Contract = dict[str, Any]
 
 
-def from_config(cfg: Config, *, data_sha256: str | None = None) -> Contract:
-    """The contract a model trained with this project file (on data hashed as given) carries."""
+def configured_center(cfg: Config) -> bool:
+    """`preprocess.center` as tinyfw.toml sets it; `auto` stands for centring (what a model
+    without a recorded choice was always trained with)."""
+    c = cfg.preprocess.center
+    return c if isinstance(c, bool) else CENTER
+
+
+def center_of(contract: Contract | None, cfg: Config) -> bool:
+    """Whether the firmware centres windows for this model: what its contract records (train
+    chose or was told), else what tinyfw.toml says."""
+    if contract is not None and isinstance(contract.get("preprocess.center"), bool):
+        return contract["preprocess.center"]
+    return configured_center(cfg)
+
+
+def from_config(
+    cfg: Config, *, data_sha256: str | None = None, center: bool | None = None
+) -> Contract:
+    """The contract a model trained with this project file (on data hashed as given) carries;
+    `center`: what train chose for `preprocess.center` (default: tinyfw.toml's value)."""
     d, w = cfg.data, cfg.window
     contract: Contract = {
         "format": FORMAT,
@@ -54,7 +72,7 @@ def from_config(cfg: Config, *, data_sha256: str | None = None) -> Contract:
         "data.rate_hz": d.rate_hz,
         "window.length": w.length,
         "window.hop": w.hop,
-        "preprocess.center": CENTER,
+        "preprocess.center": configured_center(cfg) if center is None else center,
         "preprocess.pre_shift": PRE_SHIFT,
     }
     if data_sha256 is not None:
@@ -140,6 +158,8 @@ def check(contract: Contract | None, cfg: Config, *, model_file: str | Path) -> 
             )
         if key not in contract:
             continue  # a setting newer than the model's contract format: nothing recorded
+        if key == "preprocess.center" and cfg.preprocess.center == "auto":
+            continue  # train chose it; the model's choice stands
         if to_json(contract[key]) != to_json(now[key]):
             raise InputError(
                 f"the model was trained with {_show(contract[key])}, {toml} now says "

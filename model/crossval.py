@@ -3,7 +3,8 @@
 The test split holds only a few recordings per class; cross-validation scores every recording
 once as held-out data. Folds are stratified: per class, the recordings (file-name order) are
 shuffled with `np.random.default_rng(seed)` and dealt round-robin to the folds. Each fold trains
-on all other recordings (no validation set), converts to int8 and scores float, int8 (TFLM) and
+on all other recordings (no validation set, so `auto` switches are on: the settings train
+tries first; `--set` them to compare), converts to int8 and scores float, int8 (TFLM) and
 post-processed accuracy on its held-out recordings. Too slow for CI; run it by hand:
 
     tinyfw [--project DIR] crossval [--folds 5] [--set window.length=78]
@@ -22,6 +23,7 @@ import numpy as np
 from tinyfw.config import Config
 from tinyfw.fileio import atomic_write_text, check_output_file
 
+from . import choose
 from .data import Recording, load_dataset
 from .quantize import to_int8_tflite
 from .train import Log, Scores, fit_model, representative_windows, score, window_set
@@ -54,14 +56,15 @@ def cross_validate(
     """Train and score one model per fold; accuracies pooled over every held-out window."""
     recordings = load_dataset(Path(data_dir), config)
     fold = fold_of(recordings, folds, seed)
+    settings = choose.candidates(config)[0]  # no validation set: `auto` switches on
     scores = []
     for k in range(folds):
         train_recordings = [r for r, f in zip(recordings, fold, strict=True) if f != k]
         train = window_set(train_recordings, config)
         held = window_set([r for r, f in zip(recordings, fold, strict=True) if f == k], config)
-        model = fit_model(config, train_recordings, log=lambda _: None)
-        tflite = to_int8_tflite(model, representative_windows(train, config))
-        s = score(model, tflite, held, config)
+        model = fit_model(config, train_recordings, settings=settings, log=lambda _: None)
+        tflite = to_int8_tflite(model, representative_windows(train, config, center=settings.center))
+        s = score(model, tflite, held, config, center=settings.center)
         scores.append(s)
         log(
             f"fold {k + 1}/{folds}: float {s.float_accuracy:.4f} int8 {s.int8_accuracy:.4f} "

@@ -21,7 +21,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -46,11 +46,12 @@ class Recording:
     label: int
     class_name: str
     samples: np.ndarray = field(repr=False)
+    part: str = ""  # which recording of a file holding several (` #2`), else ""
 
     @property
     def name(self) -> str:
-        """`<class>/<file name>`: how reports and the split listing name the recording."""
-        return f"{self.class_name}/{self.path.name}"
+        """`<class>/<file name>[ #k]`: how reports and the split listing name the recording."""
+        return f"{self.class_name}/{self.path.name}{self.part}"
 
 
 def _column_label(j: int, column_names: Sequence[str] | None) -> str:
@@ -219,6 +220,8 @@ def load_dataset(data_dir: Path, config: Config) -> list[Recording]:
     """
     data_dir = Path(data_dir)
     d = config.data
+    if d.format != "counts":
+        return [r for r, _ in scan_dataset(data_dir, config)[0]]
     if not data_dir.is_dir():
         raise InputError("data folder does not exist", file=data_dir, field="data.dir")
     folders = {p.name for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")}
@@ -255,3 +258,38 @@ def load_dataset(data_dir: Path, config: Config) -> list[Recording]:
                 )
             recordings.append(Recording(path, label, name, samples))
     return recordings
+
+
+def scan_dataset(data_dir: Path, config: Config) -> tuple[list[tuple[Recording, Any]], list[str]]:
+    """Every recording with what reading it measured (a `readers.Piece`: measured rate, gaps,
+    clipped samples), and notes on what was left out. `data.format = "counts"` reads with
+    `load_dataset`'s strict reader (rate: the declared one)."""
+    from .readers import Piece, ReadNotes, read_pieces
+
+    data_dir = Path(data_dir)
+    if config.data.format == "counts":
+        recs = load_dataset(data_dir, config)
+        lo, hi = config.data.range
+        return [(r, Piece(r.path, "", r.class_name, r.samples, None, 0, int(np.count_nonzero(
+            (r.samples == lo) | (r.samples == hi))), 1)) for r in recs], []
+    notes = ReadNotes()
+    pieces = read_pieces(data_dir, config, notes)
+    length = config.window.length
+    out: list[tuple[Recording, Any]] = []
+    labels = {c: i for i, c in enumerate(config.data.classes)}
+    for p in pieces:
+        if len(p.samples) < length:
+            where = f"{p.path.name}{p.part}"
+            if not p.part:
+                raise InputError(f"{len(p.samples)} samples is shorter than one window "
+                                 f"({length} samples)", file=p.path, line=p.line,
+                                 field="window.length")
+            notes.skipped.append(f"{where}: {len(p.samples)} samples, shorter than one window "
+                                 f"({length})")
+            continue
+        out.append((Recording(p.path, labels[p.class_name], p.class_name, p.samples, p.part), p))
+    for c in config.data.classes:
+        if not any(r.class_name == c for r, _ in out):
+            raise InputError(f"no recording of class {c!r} holds a whole window ({length} "
+                             "samples)", file=data_dir, field="window.length")
+    return out, notes.skipped

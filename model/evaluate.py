@@ -14,7 +14,7 @@ from tinyfw.config import Config
 from .data import Recording
 from .oracle import Oracle
 from .postprocess import PostParams, PostProcessor
-from .preprocess import CENTER, PreprocessParams, preprocess_window
+from .preprocess import PreprocessParams, preprocess_window
 from .windows import make_windows
 
 
@@ -40,9 +40,15 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -
 
 
 def model_params(
-    oracle: Oracle, config: Config, *, center: bool = CENTER
+    oracle: Oracle, config: Config, *, center: bool | None = None
 ) -> tuple[PreprocessParams, PostParams]:
-    """The integer preprocessing and post-processing parameters for a model and project."""
+    """The integer preprocessing and post-processing parameters for a model and project.
+    `center` (default: what the model's contract records, else tinyfw.toml) as the firmware
+    generated from this model does it."""
+    if center is None:
+        from . import contract as model_contract  # it imports codegen: only when needed
+
+        center = model_contract.center_of(model_contract.read(oracle.model_bytes), config)
     pre = PreprocessParams.for_model(
         config, oracle.input.scale, oracle.input.zero_point, center=center
     )

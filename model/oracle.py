@@ -56,6 +56,11 @@ class GraphOracle:
             raise InputError(f"TFLite Micro cannot load the model: {msg}", file=source) from None
         self._all: Any = None
 
+    @property
+    def model_bytes(self) -> bytes:
+        """The .tflite this oracle runs."""
+        return self._bytes
+
     def _preserving(self) -> Any:
         if self._all is None:
             self._all = self._rt.Interpreter.from_bytes(

@@ -26,14 +26,15 @@ from tinyfw import fileio
 from tinyfw.config import Config
 from tinyfw.errors import InputError
 
+from . import choose
 from . import contract as model_contract
-from .augment import augment_windows, random_speed, time_warp
+from .augment import augment_windows, random_speed, time_warp_windows
 from .data import Recording, load_dataset
 from .evaluate import accuracy, confusion_matrix, model_params, per_class_accuracy
 from .net import build_model, net_size
 from .oracle import Oracle
 from .postprocess import postprocess_sequence
-from .preprocess import CENTER, float_window, preprocess_window
+from .preprocess import float_window, preprocess_window
 from .quantize import to_int8_tflite
 from .split import split_recordings
 from .windows import make_windows, window_starts
@@ -80,26 +81,30 @@ def fit_model(
     train: Sequence[Recording],
     validation: WindowSet | None = None,
     *,
-    center: bool = CENTER,
+    settings: choose.Settings,
+    epochs: int | None = None,
     gain: float = GAIN,
-    speed: float = SPEED,
     log: Log = print,
     history: list[dict[str, float]] | None = None,
 ) -> Any:
     """Train the float Keras model (seeded, deterministic) on the training recordings,
-    re-augmented every epoch: replay speed, then per window rotation and gain. Adam with the
-    learning rate decaying along a cosine to 5 % of `model.learning_rate` over the epochs.
-    `history` (if given) gets one record per epoch: epoch, loss, accuracy (and val_accuracy
-    every 5 epochs and at the last)."""
+    re-augmented every epoch: replay speed (if `settings.time_warp`), then per window rotation
+    (if `settings.rotation`) and gain; windows centred if `settings.center`. Adam with the
+    learning rate decaying along a cosine to 5 % of `model.learning_rate` over the epochs
+    (`epochs`, default `model.epochs`). `history` (if given) gets one record per epoch: epoch,
+    loss, accuracy (and val_accuracy every 5 epochs and at the last)."""
     # Lazy: TensorFlow/Keras take seconds to load; only training needs them.
     import keras
     import tensorflow as tf
 
     m = config.model
+    epochs = m.epochs if epochs is None else epochs
+    center = settings.center
+    speed = SPEED if settings.time_warp else 1.0
     n_classes = len(config.data.classes)
     length, hop = config.window.length, config.window.hop
     channels = len(config.data.columns)
-    if m.augment_rotation and channels != 3:
+    if settings.rotation and channels != 3:
         raise InputError(
             f"rotation augmentation needs 3 columns (x, y, z), the data has {channels}",
             file=config.path,
@@ -107,13 +112,14 @@ def fit_model(
         )
     if not train:
         raise InputError("no training recordings", file=config.path, field="split")
+    keras.backend.clear_session()  # a model fitted before this one changes nothing here
     keras.utils.set_random_seed(m.seed)
     tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(m.seed)
 
     model = build_model(m, length, channels, n_classes, config_file=config.path)
     n_windows = sum(len(window_starts(len(r.samples), length, hop)) for r in train)
-    steps = m.epochs * -(-n_windows // m.batch_size)  # about: replay speeds vary the count
+    steps = epochs * -(-n_windows // m.batch_size)  # about: replay speeds vary the count
     lr = keras.optimizers.schedules.CosineDecay(m.learning_rate, steps, alpha=0.05)
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
@@ -125,22 +131,23 @@ def fit_model(
         if validation is not None and len(validation)
         else None
     )
-    for epoch in range(m.epochs):
+    for epoch in range(epochs):
         raws, labels = [], []
         for r in train:
-            w, _ = make_windows(time_warp(r.samples, random_speed(rng, speed)), length, hop)
+            w, _ = make_windows(time_warp_windows(r.samples, random_speed(rng, speed), length),
+                                length, hop)
             raws.append(w)
             labels.append(np.full(len(w), r.label, np.int64))
         y = np.concatenate(labels)
         order = rng.permutation(len(y))
         x = float_window(np.concatenate(raws)[order], config.data.unit_scale, center)
-        x = augment_windows(x, rng, rotation=m.augment_rotation, gain=gain)
+        x = augment_windows(x, rng, rotation=settings.rotation, gain=gain)
         h = model.fit(x, y[order], batch_size=m.batch_size, epochs=1, shuffle=False, verbose=0)
         rec = {"epoch": epoch + 1, "loss": float(h.history["loss"][0]),
                "accuracy": float(h.history["accuracy"][0])}
-        line = f"epoch {epoch + 1}/{m.epochs}: loss {rec['loss']:.4f}"
+        line = f"epoch {epoch + 1}/{epochs}: loss {rec['loss']:.4f}"
         line += f" accuracy {rec['accuracy']:.3f}"
-        if xv is not None and (epoch + 1 == m.epochs or (epoch + 1) % 5 == 0):
+        if xv is not None and (epoch + 1 == epochs or (epoch + 1) % 5 == 0):
             pv = predict_float(model, xv)
             rec["val_accuracy"] = accuracy(validation.labels, pv.argmax(1))
             line += f" val_accuracy {rec['val_accuracy']:.3f}"
@@ -157,7 +164,7 @@ def predict_float(model: Any, x: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(x, batch_size=256, verbose=0))
 
 
-def representative_windows(train: WindowSet, config: Config, center: bool = CENTER) -> np.ndarray:
+def representative_windows(train: WindowSet, config: Config, *, center: bool) -> np.ndarray:
     """Float calibration windows: an evenly spaced subset of the (unaugmented) training set."""
     idx = np.linspace(0, len(train) - 1, min(len(train), REPRESENTATIVE_WINDOWS)).astype(int)
     return float_window(train.raw[idx], config.data.unit_scale, center)
@@ -180,7 +187,7 @@ class Scores:
 
 
 def score(
-    model: Any, tflite: bytes, windows: WindowSet, config: Config, *, center: bool = CENTER
+    model: Any, tflite: bytes, windows: WindowSet, config: Config, *, center: bool
 ) -> Scores:
     """Float, int8 (TFLM on integer-preprocessed windows) and post-processed accuracies."""
     n = len(config.data.classes)
@@ -223,6 +230,7 @@ class TrainResult:
     test_windows: int
     test: Scores
     validation: Scores | None
+    choice: dict[str, Any]  # what train chose for the `auto` switches and why (model/choose.py)
     classes: list[str]
     split: dict[str, list[str]]
     windows: dict[str, int]
@@ -270,17 +278,26 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         f"{len(split.test)} test; windows: "
         + ", ".join(f"{len(s)} {k}" for k, s in sets.items())
     )
+    choice = choose_settings(config, split.train, sets["validation"], log=log)
+    chosen = choose.Settings(**{choose.SWITCHES[k][0]: v for k, v in choice["chosen"].items()})
     history: list[dict[str, float]] = []
-    model = fit_model(config, split.train, sets["validation"], log=log, history=history)
-    tflite = to_int8_tflite(model, representative_windows(sets["train"], config))
+    model = fit_model(config, split.train, sets["validation"], settings=chosen, log=log,
+                      history=history)
+    tflite = to_int8_tflite(
+        model, representative_windows(sets["train"], config, center=chosen.center)
+    )
     contract = model_contract.from_config(
-        config, data_sha256=model_contract.data_sha256(recordings)
+        config, data_sha256=model_contract.data_sha256(recordings), center=chosen.center
     )
     tflite = model_contract.embed(tflite, contract)
     oracle = Oracle(tflite)
-    pre, post = model_params(oracle, config)
-    test = score(model, tflite, sets["test"], config)
-    val = score(model, tflite, sets["validation"], config) if len(sets["validation"]) else None
+    pre, post = model_params(oracle, config, center=chosen.center)
+    test = score(model, tflite, sets["test"], config, center=chosen.center)
+    val = (
+        score(model, tflite, sets["validation"], config, center=chosen.center)
+        if len(sets["validation"])
+        else None
+    )
     size = net_size(
         config.window.length, len(config.data.columns), len(config.data.classes), config.model
     )
@@ -293,6 +310,7 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         test_windows=test.windows,
         test=test,
         validation=val,
+        choice=choice,
         classes=list(config.data.classes),
         split=split.listing(),
         windows={k: len(s) for k, s in sets.items()},
@@ -319,6 +337,52 @@ def train(config: Config, data_dir: Path, out_dir: Path, *, log: Log = print) ->
         f"{size.macs} MACs, {size.params} parameters, {len(tflite)} B .tflite"
     )
     return result
+
+
+def choose_settings(
+    config: Config, train: Sequence[Recording], validation: WindowSet, *, log: Log = print
+) -> dict[str, Any]:
+    """Settle the `auto` switches (model/choose.py): a short run per candidate, scored by float
+    accuracy on the validation windows. Returns what report.json records under `choice`."""
+    cands = choose.candidates(config)
+    auto = [k for k, v in choose.configured(config).items() if v is None]
+    if len(cands) == 1:
+        return {"chosen": cands[0].as_dict(), "auto": auto, "reason": "nothing is auto",
+                "candidates": []}
+    if not len(validation):
+        chosen = choose.without_validation(config)
+        log(f"no validation recordings to choose {', '.join(auto)} by: {chosen.text()} "
+            "(raise split.validation to let train choose)")
+        return {"chosen": chosen.as_dict(), "auto": auto,
+                "reason": "no validation recordings: auto switches off", "candidates": []}
+    n_windows = sum(
+        len(window_starts(len(r.samples), config.window.length, config.window.hop)) for r in train
+    )
+    epochs = choose.search_epochs(config, len(cands), n_windows)
+    log(f"choosing {', '.join(auto)}: {len(cands)} candidates, {epochs} epochs each, scored on "
+        f"{len(validation)} validation windows ({len(np.unique(validation.recording))} "
+        "recordings)")
+    trials = []
+    for c in cands:
+        model = fit_model(config, train, settings=c, epochs=epochs, log=lambda _: None)
+        x = float_window(validation.raw, config.data.unit_scale, c.center)
+        acc = accuracy(validation.labels, predict_float(model, x).argmax(1))
+        trials.append(choose.Trial(c, acc))
+    best = choose.pick(trials)
+    for line in choose.table(trials, best):
+        log("  " + line)
+    reason = (f"highest validation accuracy ({best.val_accuracy:.4f}; ties go to the earlier "
+              "candidate)")
+    log(f"chose {best.settings.text()}: {reason}")
+    return {
+        "chosen": best.settings.as_dict(),
+        "auto": auto,
+        "reason": reason,
+        "search_epochs": epochs,
+        "validation_windows": len(validation),
+        "candidates": [{"settings": t.settings.as_dict(), "val_accuracy": t.val_accuracy}
+                       for t in trials],
+    }
 
 
 def _save_keras(model: Any, path: Path) -> None:

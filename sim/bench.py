@@ -30,6 +30,7 @@ from tinyfw.fileio import atomic_write_text, check_output_file
 from tinyfw.model.oracle import Oracle
 from tinyfw.paths import ROOT
 from tinyfw.sim import protocol
+from tinyfw.sim.bench_tflm import ANCHORS_BOARD, anchors_label, backends_section
 from tinyfw.sim.build import build_firmware
 from tinyfw.sim.elfsize import elf_sizes, symbol_sizes
 from tinyfw.sim.qemu import ICOUNT_SHIFT, run_elf, ticks_to_instructions
@@ -126,16 +127,14 @@ def run_bench(model: Path, input_csv: Path, anchors_md: Path, boards: list[str],
     results = [bench_board(model, input_csv, b, work / b, per_op) for b in boards]
     anchors = read_anchors(anchors_md) if anchors_md.is_file() else []
     print(f"{'build':58s} {'flash B':>8} {'static RAM':>10} {'arena':>6} {'stack':>6} {'instr/inf':>10}")
-    for a in anchors:
-        print(f"TFLM {a['build']:53s} {a['flash']:8d} {a['static_ram']:10d} {a['arena']:6d} "
-              f"{a['stack']:6d} {a['instructions']:10d}")
     for r in results:
         print(f"{'tinyfw ' + r['board']:58s} {r['flash']:8d} {r['static_ram']:10d} {r['arena']:6d} "
               f"{r['stack']:6d} {r['instructions']:10d}")
         print(f"  outputs {r['outputs']} (TFLM oracle {r['oracle_outputs']}: "
               f"{'bit-exact' if r['bit_exact'] else 'MISMATCH'}); {r['macs']} MACs, "
               f"{r['instructions'] / r['macs']:.2f} instructions per MAC")
-        if anchors:
+        if anchors and r["board"] == ANCHORS_BOARD:  # never a ratio across different cores
+            print(f"  (TFLM: bench/ANCHORS.md, {anchors_label(anchors_md)})")
             fastest = min(a["instructions"] for a in anchors)
             smallest = min(a["flash"] for a in anchors)
             print(f"  vs TFLM: {fastest / r['instructions']:.2f}x fewer instructions than its fastest "
@@ -151,8 +150,11 @@ def run_bench(model: Path, input_csv: Path, anchors_md: Path, boards: list[str],
             print(f"  {row['op']:3d} {row['opcode']:22s}{cells}")
         sums = "".join(f"{sum(o['instructions'] for o in r['per_op']):14d}" for r in results)
         print(f"  {'sum of ops':26s}{sums}")
+    # Backends side by side (sim/bench_tflm.py): native, and TFLM when TFLM_DIR is set.
+    rows_ok = backends_section(model, input_csv, anchors_md, boards, results, work, per_op,
+                               anchors)
     if json_path:
         atomic_write_text(json_path, json.dumps({"tinyfw": results, "tflm": anchors}, indent=2)
                           + "\n")
-    return 0 if all(r["bit_exact"] for r in results) else 1
+    return 0 if all(r["bit_exact"] for r in results) and rows_ok else 1
 

@@ -28,23 +28,38 @@ from tinyfw.errors import InputError
 # A board id: the manifest's file name, a PlatformIO environment name and a C string.
 BOARD_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 _MISSING = object()
+# ARMv6-M cores (Thumb-1 only): GCC reads their inline asm in divided syntax unless told.
+ARMV6M_CPUS = frozenset({"cortex-m0", "cortex-m0plus", "cortex-m1"})
 
 
 @dataclass(frozen=True)
 class Family:
-    """What the drivers in firmware/board/<family>/ implement."""
+    """What the drivers in firmware/board/<family>/ (and the core drivers in common/)
+    implement: a board picks one kind of each; the builder passes it as -DTINYFW_<WHAT>_KIND_<K>
+    so only that driver is compiled in."""
 
-    uart: str
-    timer: str
+    uarts: frozenset[str]
+    timers: frozenset[str]
     sensors: frozenset[str] = frozenset()
 
 
 # tinyfw.family -> the UART, timer and sensor kinds its drivers implement (the one table).
+# "systick" is the core's own timer (common/timer_systick.c): any family may list it.
 FAMILIES: dict[str, Family] = {
-    "mps2": Family(uart="cmsdk", timer="cmsdk_timer"),  # uart_cmsdk.c, timer_cmsdk.c
-    "stellaris": Family(uart="pl011", timer="systick"),  # uart_pl011.c, timer_systick.c
+    "mps2": Family(  # uart_cmsdk.c, timer_cmsdk.c; SysTick on the SSE-300 (mps3_an547)
+        uarts=frozenset({"cmsdk"}), timers=frozenset({"cmsdk_timer", "systick"})
+    ),
+    "stellaris": Family(uarts=frozenset({"pl011"}), timers=frozenset({"systick"})),
     "stm32l4": Family(  # uart_usart.c, timer_tim2.c, sensor_lsm6dsl.c
-        uart="stm32_usart", timer="stm32_tim", sensors=frozenset({"lsm6dsl"})
+        uarts=frozenset({"stm32_usart"}), timers=frozenset({"stm32_tim"}),
+        sensors=frozenset({"lsm6dsl"}),
+    ),
+    "stm32f4": Family(  # uart_usart_f4.c, timer_tim2_f4.c, clock_stm32f4.c
+        uarts=frozenset({"stm32f4_usart"}), timers=frozenset({"stm32_tim"})
+    ),
+    "nrf": Family(  # uart_nrf51.c, uarte_nrf52.c, timer_nrf.c, twim_nrf52.c, sensor_lsm9ds1.c
+        uarts=frozenset({"nrf51_uart", "nrf52_uarte"}), timers=frozenset({"nrf_timer"}),
+        sensors=frozenset({"lsm9ds1"}),
     ),
 }
 
@@ -85,7 +100,7 @@ def _boards_dir(root: Path | str | None) -> Path:
 
 @dataclass(frozen=True)
 class UartInfo:
-    kind: str  # FAMILIES[family].uart: "cmsdk", "pl011", "stm32_usart"
+    kind: str  # one of FAMILIES[family].uarts: "cmsdk", "pl011", "stm32_usart", ...
     base: int
     clock_hz: int
     baud: int
@@ -93,10 +108,11 @@ class UartInfo:
 
 @dataclass(frozen=True)
 class TimerInfo:
-    kind: str  # FAMILIES[family].timer: "cmsdk_timer", "systick" (24-bit), "stm32_tim"
+    kind: str  # one of FAMILIES[family].timers: "cmsdk_timer", "systick" (24-bit), ...
     base: int
     clock_hz: int  # timer ticks per second (of the simulated board's virtual clock)
     bits: int
+    input_hz: int = 0  # the clock before the timer's prescaler (0: clock_hz, no prescaling)
 
     @property
     def period_ns(self) -> Fraction:
@@ -109,6 +125,18 @@ class SensorInfo:
     kind: str  # one of FAMILIES[family].sensors, e.g. "lsm6dsl"
     i2c_base: int
     i2c_address: int
+
+
+@dataclass(frozen=True)
+class PowerInfo:
+    """Datasheet current figures of the MCU (estimates; `source` names the document), for
+    energy per inference and battery life in `tinyfw cost`."""
+
+    run_ma: float  # running from flash at build.f_cpu
+    sleep_ma: float  # the low-power mode it waits in between samples, timer running
+    voltage_v: float  # supply the figures are given at
+    battery_mah: float  # the battery capacity assumed for the battery-life estimate
+    source: str
 
 
 @dataclass(frozen=True)
@@ -139,6 +167,7 @@ class BoardInfo:
     sensor: SensorInfo | None  # a real sensor on an I2C bus
     estimate_on: str | None  # not simulated: the simulated board instructions are counted on
     real_hardware: str
+    power: PowerInfo | None = None  # tinyfw.power (None: no figures, e.g. an FPGA board)
 
     @property
     def hard_float(self) -> bool:
@@ -147,6 +176,8 @@ class BoardInfo:
     def machine_flags(self) -> list[str]:
         """-mcpu/-mthumb/-mfloat-abi(/-mfpu): the same for compiling, assembling and linking."""
         flags = [f"-mcpu={self.cpu}", "-mthumb", f"-mfloat-abi={self.float_abi}"]
+        if self.cpu in ARMV6M_CPUS:  # inline asm in unified syntax, as on every other core
+            flags.append("-masm-syntax-unified")
         return flags + ([f"-mfpu={self.fpu}"] if self.fpu else [])
 
     def c_defines(self) -> list[tuple[str, str]]:
@@ -161,10 +192,14 @@ class BoardInfo:
             ("TINYFW_UART_BAUD", f"{self.uart.baud}u"),
             ("TINYFW_TIMER_BASE", f"0x{self.timer.base:08X}u"),
             ("TINYFW_TIMER_CLOCK_HZ", f"{self.timer.clock_hz}u"),
+            ("TINYFW_TIMER_INPUT_HZ", f"{self.timer.input_hz or self.timer.clock_hz}u"),
             ("TINYFW_SEMIHOSTING", "1" if self.semihosting else "0"),
+            (f"TINYFW_UART_KIND_{self.uart.kind.upper()}", "1"),
+            (f"TINYFW_TIMER_KIND_{self.timer.kind.upper()}", "1"),
         ]
         if self.sensor is not None:
             defines += [
+                (f"TINYFW_SENSOR_KIND_{self.sensor.kind.upper()}", "1"),
                 ("TINYFW_SENSOR_I2C_BASE", f"0x{self.sensor.i2c_base:08X}u"),
                 ("TINYFW_SENSOR_I2C_ADDRESS", f"0x{self.sensor.i2c_address:02X}u"),
             ]
@@ -223,6 +258,14 @@ class _Reader:
             raise self.error(path, f"{number} must be >= {minimum}")
         return number
 
+    def number(self, path: str) -> float:
+        """A number >= 0 (JSON int or float)."""
+        value = self.get(path)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value < float("inf")):
+            raise self.error(path, f"{value!r} is not a number >= 0")
+        return float(value)
+
     def positive(self, path: str, default: Any = _MISSING) -> int:
         return self.int(path, default, minimum=1)
 
@@ -271,13 +314,13 @@ def board_from_dict(data: object, path: Path | str) -> BoardInfo:
     family_name = m.one_of("tinyfw.family", sorted(FAMILIES))
     family = FAMILIES[family_name]
 
-    def kind(what: str, implemented: str) -> str:
+    def kind(what: str, implemented: frozenset[str]) -> str:
         value = m.str(f"tinyfw.{what}.kind")
-        if value != implemented:
+        if value not in implemented:
             raise m.error(
                 f"tinyfw.{what}.kind",
                 f"{value!r}: the {family_name} drivers (firmware/board/{family_name}/, "
-                f"tinyfw.family) implement {what} kind {implemented!r}",
+                f"tinyfw.family) implement {what} kind {', '.join(sorted(implemented))}",
             )
         return value
 
@@ -317,7 +360,19 @@ def board_from_dict(data: object, path: Path | str) -> BoardInfo:
             raise m.error(
                 "tinyfw.estimate_on", "only for a board without tinyfw.qemu_machine"
             )
+    power = None
+    if m.get("tinyfw.power", None) is not None:
+        power = PowerInfo(
+            run_ma=m.number("tinyfw.power.run_ma"),
+            sleep_ma=m.number("tinyfw.power.sleep_ma"),
+            voltage_v=m.number("tinyfw.power.voltage_v"),
+            battery_mah=m.number("tinyfw.power.battery_mah"),
+            source=m.str("tinyfw.power.source"),
+        )
+        if power.run_ma <= 0 or power.voltage_v <= 0 or power.battery_mah <= 0:
+            raise m.error("tinyfw.power", "run_ma, voltage_v and battery_mah must be above 0")
     return BoardInfo(
+        power=power,
         id=board_id,
         name=m.str("name"),
         manifest=path,
@@ -340,16 +395,17 @@ def board_from_dict(data: object, path: Path | str) -> BoardInfo:
         upload_protocol=m.one_of("upload.protocol", ["qemu", "pyocd", "custom"], "qemu"),
         pyocd_target=m.str("upload.pyocd_target", "cortex_m"),
         uart=UartInfo(
-            kind=kind("uart", family.uart),
+            kind=kind("uart", family.uarts),
             base=m.address("tinyfw.uart.base"),
             clock_hz=m.positive("tinyfw.uart.clock_hz"),
             baud=m.positive("tinyfw.uart.baud"),
         ),
         timer=TimerInfo(
-            kind=kind("timer", family.timer),
+            kind=kind("timer", family.timers),
             base=m.address("tinyfw.timer.base"),
             clock_hz=m.positive("tinyfw.timer.clock_hz"),
             bits=m.positive("tinyfw.timer.bits"),
+            input_hz=m.int("tinyfw.timer.input_hz", 0, minimum=0),
         ),
         sensor=sensor,
         estimate_on=estimate_on,

@@ -5,6 +5,7 @@ costs on the board: flash and static RAM from the ELF against the board manifest
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,8 @@ from tinyfw import fileio, procs
 from tinyfw.errors import InputError, RunFailed, ToolMissing
 from tinyfw.sim.boards import BoardInfo, load_board
 from tinyfw.sim.elfsize import elf_sizes
+from tinyfw.sim.fit import check_model_fits
+from tinyfw.sim.sensor_config import SensorSettings, driver_settings
 
 # ld names the memory region that is too small: "region `RAM' overflowed by 123 bytes",
 # "section `.bss' will not fit in region `RAM'".
@@ -59,10 +62,11 @@ class BuildResult:
     flash: int
     ram_static: int
     output: str
+    sensor: SensorSettings | None = None  # a real sensor, configured from the model's contract
 
     def summary(self) -> str:
         b = self.board
-        return (
+        return (f"{self.sensor.summary()}\n" if self.sensor is not None else "") + (
             f"built {self.elf} for {b.id} ({b.name})\n"
             f"flash {self.flash} B of {b.flash_bytes} B ({100.0 * self.flash / b.flash_bytes:.2f} %), "
             f"static RAM {self.ram_static} B of {b.ram_bytes} B "
@@ -94,9 +98,19 @@ def build_lock(build_dir: Path, generated: Path) -> Iterator[None]:
         yield
 
 
-def check_build_inputs(root: Path, board: str) -> BoardInfo:
-    """What a build needs before it starts: a known board and a PlatformIO project."""
+def check_build_inputs(root: Path, board: str, generated: Path | None = None) -> BoardInfo:
+    """What a build needs before it starts: a known board, a PlatformIO project and, for the
+    app with a generated model (`generated`, its model.json), a model that can fit the board
+    (sim/fit.py: refused with the numbers before the compiler runs)."""
     info = load_board(board, root / "boards")
+    if generated is not None:
+        try:
+            desc = json.loads((Path(generated) / "model.json").read_text(encoding="utf-8"))
+            arena, const = int(desc["arena_bytes"]), int(desc["const_bytes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no readable description: the build reports what is wrong
+        else:
+            check_model_fits(info, arena, const)
     if not (root / "platformio.ini").is_file():
         raise InputError(
             "no platformio.ini here: tinyfw builds the firmware in a PlatformIO project "
@@ -121,9 +135,16 @@ def build_firmware(
 
     app / generated / build_dir / extra_flags select a test build (TINYFW_APP,
     TINYFW_GENERATED, PLATFORMIO_BUILD_DIR, PLATFORMIO_BUILD_FLAGS) without touching the
-    default one.
+    default one. A board with a real sensor gets its driver configured from the model's
+    contract (sim/sensor_config.py), or the build is refused before it starts.
     """
-    info = check_build_inputs(root, board)
+    model_dir = (generated or root / "firmware" / "generated") if app is None else None
+    info = check_build_inputs(root, board, model_dir)
+    sensor = None
+    if info.sensor is not None and app in (None, "app"):
+        sensor = driver_settings(info, root, generated or root / "firmware" / "generated")
+        if sensor is not None:
+            extra_flags = " ".join(f for f in (extra_flags, sensor.flags()) if f)
     if shutil.which("arm-none-eabi-gcc") is None:
         raise ToolMissing(
             "arm-none-eabi-gcc is not installed: run `make setup` or "
@@ -153,7 +174,7 @@ def build_firmware(
         _raise_build_error(out, board, info)
     elf = firmware_elf(root, board, build_dir)
     sizes = elf_sizes(elf)
-    result = BuildResult(info, elf, sizes.flash, sizes.ram_static, out)
+    result = BuildResult(info, elf, sizes.flash, sizes.ram_static, out, sensor)
     return result
 
 

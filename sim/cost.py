@@ -4,6 +4,13 @@ Flash and static RAM come from the built ELF; stack from the painted stack and i
 inference from QEMU -icount while the firmware runs a recorded trace. Latency is instructions /
 core clock: a lower bound (a Cortex-M4 needs about 1.2-1.6 cycles per instruction on these
 loops); the duty cycle is latency x windows per second (sensor rate / hop).
+
+Energy (boards whose manifest has tinyfw.power: datasheet run and sleep currents of the MCU,
+estimates with their source): energy per inference = run current x voltage x latency; the
+average current at the sensor rate = sleep + (run - sleep) x duty cycle, and battery life =
+the manifest's assumed battery capacity / that average. The latency being a lower bound (one
+instruction per cycle), so are the energy and the average current: battery life is an upper
+bound for the MCU alone (sensor, radio, regulator and LEDs not included).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from tinyfw.model import contract
 from tinyfw.model.data import load_dataset
 from tinyfw.model.oracle import Oracle
 from tinyfw.model.split import split_recordings
-from tinyfw.sim.boards import estimate_board, list_boards, load_board
+from tinyfw.sim.boards import PowerInfo, estimate_board, list_boards, load_board
 from tinyfw.sim.build import LIMIT_FIELDS, build_firmware
 from tinyfw.sim.elfsize import elf_sizes
 from tinyfw.sim.simulate import run_folder, run_recording
@@ -49,6 +56,10 @@ class BoardCost:
     duty_cycle_min: float | None  # latency x windows per second
     measured_on: str
     reason: str = ""  # why it does not fit
+    energy_uj_per_inference_min: float | None = None  # run current x voltage x latency
+    average_current_ma_min: float | None = None  # at the sensor rate (windows per second)
+    battery_life_days_max: float | None = None  # tinyfw.power.battery_mah / average current
+    power_source: str = ""  # the manifest's tinyfw.power.source ("" without figures)
 
     def line(self) -> str:
         if self.reason:
@@ -62,10 +73,31 @@ class BoardCost:
                 f"{self.latency_ms_min:.3f} ms at {self.core_clock_hz / 1e6:g} MHz, duty cycle >= "
                 f"{100 * self.duty_cycle_min:.3f} % at {self.windows_per_second:g} windows/s"
             )
+        energy = ""
+        if self.energy_uj_per_inference_min is not None:
+            energy = (
+                f"; energy >= {self.energy_uj_per_inference_min:.3g} uJ/inference, >= "
+                f"{self.average_current_ma_min:.3g} mA average, battery <= "
+                f"{self.battery_life_days_max:.3g} days (datasheet estimates, MCU only)"
+            )
         return (
             f"{self.board:20s} {fit}: flash {self.flash_bytes}/{self.flash_limit} B, RAM "
             f"{self.ram_bytes} B used ({self.ram_reserved} B reserved)/{self.ram_limit} B; {cost}"
+            f"{energy}"
         )
+
+
+def add_energy(cost: BoardCost, power: PowerInfo | None) -> BoardCost:
+    """Fill the energy fields of `cost` from the board's datasheet figures (module text)."""
+    if power is None or cost.latency_ms_min is None or cost.duty_cycle_min is None:
+        return cost
+    duty = min(cost.duty_cycle_min, 1.0)
+    average = power.sleep_ma + (power.run_ma - power.sleep_ma) * duty
+    cost.energy_uj_per_inference_min = power.run_ma * power.voltage_v * cost.latency_ms_min
+    cost.average_current_ma_min = average
+    cost.battery_life_days_max = power.battery_mah / average / 24.0
+    cost.power_source = power.source
+    return cost
 
 
 def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None = None,
@@ -114,7 +146,7 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
     windows_per_s = cfg.data.rate_hz / cfg.window.hop
     latency = None if instructions is None else instructions / info.f_cpu_hz * 1000.0
     reserved = sizes.ram_static + info.stack_bytes + info.handler_stack_bytes
-    return BoardCost(
+    return add_energy(BoardCost(
         board=board,
         name=info.name,
         flash_bytes=sizes.flash,
@@ -129,7 +161,7 @@ def board_cost(cfg: Config, board: str, *, data_dir: Path, gen_dir: Path | None 
         windows_per_second=windows_per_s,
         duty_cycle_min=None if latency is None else latency / 1000.0 * windows_per_s,
         measured_on=measured_on,
-    )
+    ), info.power)
 
 
 def cost_report(cfg: Config, boards: list[str], *, data_dir: Path,

@@ -14,7 +14,8 @@ Counting cost: with `-icount shift=N` every instruction advances the virtual clo
 instructions: instructions = ticks * period_ns / 2^N (mps2 boards, 25 MHz: ticks * 40 / 2^N).
 A measured interval is off by less than one tick, i.e. less than period_ns / 2^N instructions;
 ICOUNT_SHIFT = 8 makes that below half an instruction on every board (40 ns / 256 = 0.16 on the
-25 MHz mps2-an386/an500, 0.20 on the 20 MHz mps2-an505, 0.31 on the 12.5 MHz lm3s6965evb), so
+25 MHz mps2-an386/an500, 0.20 on the 20 MHz mps2-an505, 0.31 on the 12.5 MHz lm3s6965evb, 0.24
+on the 16 MHz microbit, 0.12 on the 32 MHz mps3-an547, 0.04 on netduinoplus2's 100 MHz), so
 the rounded conversion is the exact instruction count, whatever instructions ran before the
 interval (a longer command line shifts the tick phase; at N = 6 that moved counts by one).
 These are instructions, not CPU cycles. ICOUNT_SHIFT is the one place the shift is chosen.

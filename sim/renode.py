@@ -612,6 +612,22 @@ def renode_files(
     """Build the firmware (unless build=False), select the recordings, write the files; an
     output folder that cannot be written (or holds hand edits, unless force) stops it first."""
     info = _load_board(cfg, board)
+    from .renode_sensor import sensor_platform, write_sensor_renode
+
+    sensor = sensor_platform(info) if info.qemu_machine is None else None
+    if sensor is not None:  # a real board Renode models with its sensor: feed the trace to it
+        out_dir = Path(out_dir) if out_dir is not None else cfg.root / "build" / "renode" / board
+        custom = gen_dir is not None
+        gen_dir = gen_dir or cfg.root / "firmware" / "generated"
+        embedded_model(gen_dir)
+        elf = (build_firmware(cfg.root, board, generated=gen_dir if custom else None,
+                              build_dir=build_dir).elf
+               if build else firmware_elf(cfg.root, board, build_dir))
+        if not elf.is_file():
+            raise InputError("no firmware built for this board; run `tinyfw build`", file=elf)
+        recordings = select_recordings(cfg, data_dir, split)
+        return write_sensor_renode(cfg, info, recordings, out_dir, elf=elf, gen_dir=gen_dir,
+                                   force=force)
     if info.qemu_machine is None:  # real hardware: no trace region, the sensor is real
         raise InputError(
             "Renode files are for simulated boards: this one reads a real sensor",

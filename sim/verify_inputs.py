@@ -22,8 +22,10 @@ import numpy as np
 from tinyfw.codegen.ir import Graph, Tensor, numpy_dtype
 from tinyfw.config import find_project, load_config
 from tinyfw.errors import InputError
+from tinyfw.model.contract import center_of
+from tinyfw.model.contract import read as read_contract
 from tinyfw.model.oracle import Record
-from tinyfw.model.preprocess import CENTER, PreprocessParams, float_window, preprocess_window
+from tinyfw.model.preprocess import PreprocessParams, float_window, preprocess_window
 from tinyfw.model.windows import make_windows
 from tinyfw.sim.simulate import select_recordings
 
@@ -136,10 +138,11 @@ def recorded_records(graph: Graph, data_dir: Path, project_root: Path | None) ->
         raise InputError(f"model input {io.shape} is not a whole number of {channels}-channel "
                          "frames", file=graph.where)
     length = numel // channels
+    center = center_of(read_contract(graph.raw, model_file=graph.where), cfg)
     if io.dtype == "int8":
         params = PreprocessParams.from_quantization(
             unit_scale=cfg.data.unit_scale, input_scale=io.scale, input_zero_point=io.zero_point,
-            length=length, channels=channels, center=CENTER)
+            length=length, channels=channels, center=center)
     records: list[Record] = []
     labels: list[str] = []
     for rec in select_recordings(cfg, Path(data_dir), "all"):
@@ -147,7 +150,7 @@ def recorded_records(graph: Graph, data_dir: Path, project_root: Path | None) ->
         if io.dtype == "int8":
             xs = preprocess_window(windows, params)
         else:
-            xs = float_window(windows, cfg.data.unit_scale, CENTER)
+            xs = float_window(windows, cfg.data.unit_scale, center)
         records += [[x.reshape(io.shape)] for x in xs]
         labels += [f"{Path(rec.path).name}@{int(s)}" for s in starts]
     return records, labels

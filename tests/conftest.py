@@ -131,9 +131,15 @@ def _simulated_boards() -> set[str]:
     return {b.id for b in list_boards() if b.qemu_machine}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test parametrized with a simulated board runs its case in QEMU (built with the cross
-    toolchain): mark it so, whatever file it is in (the [host] cases stay in the fast tier)."""
+    toolchain): mark it so, whatever file it is in (the [host] cases stay in the fast tier).
+    `tflm` tests (a TFLM tree in TFLM_DIR) run only when -m names them (`make test-tflm`)."""
+    if "tflm" not in (config.getoption("markexpr", "") or ""):
+        kept = [i for i in items if i.get_closest_marker("tflm") is None]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+            items[:] = kept
     boards = _simulated_boards()
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})

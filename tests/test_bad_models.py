@@ -7,7 +7,7 @@ Three kinds of bad model:
 - well-formed flatbuffers with wrong meaning (shapes, types, scales, buffers, indices, op codes,
   options), made with the TFLite schema's object API (fuzz/tflite_edit.py); `tinyfw generate`
   refuses them naming the tensor or op (`inspect` still describes what it can);
-- real conversions tinyfw does not compile (float, hybrid, float16, int16x8, dynamic batch,
+- real conversions tinyfw does not compile (float, hybrid, float16, int16x8, dynamic length,
   unsupported ops), committed in tests/bad_inputs/models/ with their provenance script.
 """
 
@@ -195,8 +195,12 @@ def _external_buffer(m: Any, offset: int, size: int) -> None:
 READER = [
     Bad("dynamic batch in the shape", lambda: edited(lambda m: _set(_t(m, 0), shape=[-1, 52, 3])),
         "dynamic or negative dimension", "tensor 0"),
-    Bad("dynamic batch in shape_signature", lambda: edited(
-        lambda m: _set(_t(m, 0), shapeSignature=[-1, 52, 3])), "dynamic shape", "tensor 0"),
+    # a dynamic batch alone is run as batch 1 (tests/test_models_dynamic_batch.py)
+    Bad("dynamic batch and length in shape_signature", lambda: edited(
+        lambda m: _set(_t(m, 0), shapeSignature=[-1, -1, 3])), "dynamic shape", "tensor 0"),
+    Bad("dynamic batch of a stored batch 2", lambda: edited(
+        lambda m: _set(_t(m, 0), shapeSignature=[-1, 52, 3], shape=[2, 52, 3])),
+        "dynamic shape", "tensor 0"),
     Bad("dynamic length in shape_signature", lambda: edited(
         lambda m: _set(_t(m, 0), shapeSignature=[1, -1, 3])), "dynamic shape", "tensor 0"),
     Bad("negative dimension", lambda: edited(lambda m: _set(_t(m, 12), shape=[1, 1, -52, 3])),
@@ -414,7 +418,7 @@ CONVERTED = [
     ("tf_hybrid_dynamic_range.tflite", "re-convert with full int8"),
     ("tf_float16_weights.tflite", "re-convert with full int8"),
     ("tf_int16x8.tflite", "int16"),
-    ("tf_int8_dynamic_batch.tflite", "dynamic shape"),
+    ("tf_int8_dynamic_length.tflite", "dynamic shape"),
     ("tf_int8_log_softmax.tflite", "LOG_SOFTMAX: is not supported"),
     ("tf_int8_exp.tflite", "EXP: is not supported"),
 ]

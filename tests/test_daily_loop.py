@@ -33,6 +33,9 @@ TF_NOISE = re.compile(
 OWN_LINES = re.compile(
     r"^(train|generate|build|simulate): |^simulate \S+: \d+/\d+ |^recordings: |^epoch \d+/\d+: |^test accuracy: |"
     r"^board \S+: \d+ recordings|^firmware accuracy |^flash \d+ B, RAM |^PASS$|^done in "
+    # train's choice of the `auto` settings: what it tried (a table) and what it chose
+    r"|^choosing |^  rotation +time_warp +center +val_accuracy$|^  (on|off) +(on|off) +(on|off) +\d"
+    r"|^chose |^no validation recordings to choose "
 )
 
 

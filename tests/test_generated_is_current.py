@@ -55,7 +55,10 @@ def test_an_edited_generated_model_or_description_is_refused_by_name(tmp_path):
     assert e.value.file == str(tfl) and "edited by hand" in str(e.value)
     shutil.copy2(GENERATED / "model.tflite", tfl)
     desc = gen / "model.json"
-    desc.write_text(desc.read_text().replace('"arena_bytes": 572', '"arena_bytes": 5720'))
+    text = desc.read_text()
+    edited = text.replace('"arena_bytes": ', '"arena_bytes": 9', 1)  # 552 -> 9552
+    assert edited != text
+    desc.write_text(edited)
     with pytest.raises(InputError) as e:
         read_generated(gen)
     assert e.value.file == str(desc) and "edited by hand" in str(e.value)

@@ -133,3 +133,27 @@ def test_kernels_too_long_for_the_window_are_named_in_the_error(tmp_path: Path):
     with pytest.raises(InputError, match="too short for kernel_sizes") as e:
         train(cfg, data, tmp_path / "out", log=lambda _: None)
     assert e.value.field == "model.kernel_sizes"
+
+
+def test_train_records_the_settings_it_tried_and_keeps_the_best_on_validation(trained):
+    _, result = trained
+    choice = result.choice
+    assert choice["auto"] == ["model.augment_rotation", "model.augment_time_warp",
+                              "preprocess.center"]  # the example project leaves them auto
+    tried = choice["candidates"]
+    assert len(tried) == 5 and tried[1]["settings"] == dict.fromkeys(choice["auto"], False)
+    best = max(t["val_accuracy"] for t in tried)
+    first_best = next(t for t in tried if t["val_accuracy"] == best)
+    assert choice["chosen"] == first_best["settings"]
+    assert result.contract["preprocess.center"] == choice["chosen"]["preprocess.center"]
+
+
+def test_quantizing_the_trained_keras_model_gives_the_very_same_tflite(trained, project, tmp_path):
+    """`tinyfw quantize --keras` is the conversion train does: same model, data and settings
+    give the same bytes (contract included)."""
+    from tinyfw.model.keras_import import import_keras
+
+    out, _ = trained
+    r = import_keras(project, out / "model_float.keras", project.data_dir(), tmp_path / "q.tflite",
+                     log=lambda _: None)
+    assert r.out.read_bytes() == (out / "model_int8.tflite").read_bytes()

@@ -6,6 +6,9 @@ and Cortex-M33 (DSP path on the other cores).
 
 What the committed op packs (tests/opcases) leave out and these cases aim at:
 - CONV_2D: Conv1D-shaped convs (kh 1) with every filter depth mod 4 (K4 zero padding), strides,
+  VALID ones through the strip entries (tfw_conv2d_s8_strip and, for a fused ReLU with output
+  zero point -128, tfw_conv2d_s8_strip_relu: odd pixel and channel counts, an input slot padded
+  for the last K4 read),
   SAME borders, the last patch running past the input (gathered), odd pixel and filter counts
   (paired with themselves), dilation (gathered); wide convs (many 4-value groups per row, 1x1
   convs read in place on 2-D inputs); input zero points at both ends (folded bias).
@@ -14,6 +17,8 @@ What the committed op packs (tests/opcases) leave out and these cases aim at:
   edited into the model after conversion: the filter_offset * sum(x) term).
 - MEAN over one contiguous block of axes with more than 256 values per output (the 16-bit SIMD
   lanes flushed in chunks), every inner size mod 4, several outer rows.
+- DEPTHWISE_CONV_2D with depth multiplier 1 over 4..21 channels (4 channels per word on DSP
+  cores, every remainder mod 4), SAME borders, strides, dilations; input zero points at both ends.
 - MAX_POOL_2D with a fused activation (edited into the model: RELU, RELU6, RELU_N1_TO_1, so the
   clamp is not the identity), channel counts not a multiple of 4, SAME padding.
 
@@ -45,7 +50,7 @@ from opcases.opcases import (
 
 from tinyfw.sim.boards import simulated_boards
 
-VERSION = 2  # of the case generators below: part of the cache key
+VERSION = 3  # of the case generators below: part of the cache key
 CASES = 24  # per pack (MEAN: fewer, larger cases; all of a pack's inputs live at once)
 
 
@@ -187,6 +192,36 @@ def case_max_pool_fused(rng: np.random.Generator) -> Case:
     return Case([Inp(tuple(spatial) + (c,), lo, hi)], build, params)
 
 
+def case_depthwise_wide(rng: np.random.Generator) -> Case:
+    """Depth multiplier 1 over 4..21 channels (4 channels per word on DSP cores plus every
+    remainder mod 4), SAME borders (taps skipped at every edge), strides and dilations, a few
+    multiplier-2 cases, input zero points at both ends (the offset added in 16-bit lanes)."""
+    layers = _keras().layers
+    cin = _i(rng, 4, 21)
+    mult = 2 if rng.random() < 0.15 else 1
+    spatial = (_i(rng, 1, 10), _i(rng, 1, 10))
+    padding = _choice(rng, ["same", "same", "valid"])
+    ks, ss, ds = opcases._conv_geometry(rng, spatial, padding == "valid", k_hi=4)
+    act = _act(rng)
+    use_bias = rng.random() < 0.8
+    lo, hi = _range(rng)
+    w = rand_weights(rng, tuple(ks) + (cin, mult), 2)
+    b = rand_bias(rng, cin * mult)
+    params = {"layer": "DepthwiseConv2D", "input": list(spatial) + [cin], "depth_multiplier": mult,
+              "kernel": ks, "strides": ss, "dilation": ds, "padding": padding, "activation": act,
+              "use_bias": use_bias, "range": [lo, hi]}
+
+    def build(xs):
+        layer = layers.DepthwiseConv2D(tuple(ks), strides=tuple(ss), dilation_rate=tuple(ds),
+                                       padding=padding, depth_multiplier=mult, activation=act,
+                                       use_bias=use_bias)
+        y = layer(xs[0])
+        layer.set_weights([w, b] if use_bias else [w])
+        return y
+
+    return Case([Inp(tuple(spatial) + (cin,), lo, hi)], build, params)
+
+
 PER_TENSOR_DENSE = (("_experimental_disable_per_channel_quantization_for_dense_layers", True),)
 SPECS = [
     PackSpec("fast_conv1d", "fastpaths", ("CONV_2D",), case_conv1d, CASES),
@@ -194,6 +229,8 @@ SPECS = [
     PackSpec("fast_dense_rows", "fastpaths", ("FULLY_CONNECTED",), case_dense_rows, CASES, PER_TENSOR_DENSE),
     PackSpec("fast_mean_large", "fastpaths", ("MEAN",), case_mean_large, 8),
     PackSpec("fast_max_pool_fused", "fastpaths", ("MAX_POOL_2D",), case_max_pool_fused, CASES),
+    PackSpec("fast_depthwise_wide", "fastpaths", ("DEPTHWISE_CONV_2D",), case_depthwise_wide,
+             CASES),
 ]
 SPECS_BY_NAME = {s.name: s for s in SPECS}
 
@@ -286,6 +323,16 @@ def test_the_cases_reach_the_paths_they_aim_at(packs):
                     tags.add("odd pixels")
                 if p["output"]["c"] % 2:
                     tags.add("odd filters")
+            elif low.kernel in ("tfw_conv2d_s8_strip", "tfw_conv2d_s8_strip_relu"):
+                tags.add("strip" if low.kernel == "tfw_conv2d_s8_strip" else "strip relu")
+                if low.input_slack:
+                    tags.add("strip input padded")
+                if p["pixels"] % 2:
+                    tags.add("strip odd pixels")
+                if p["out_c"] % 2:
+                    tags.add("strip odd filters")
+                if (p["act_min"], p["act_max"]) != (-128, 127):
+                    tags.add("strip clamp")
             elif low.kernel == "tfw_fully_connected_s8":
                 tags.add("rows>1" if p["batches"] > 1 else "one row")
                 if p["filter_offset"]:
@@ -298,19 +345,29 @@ def test_the_cases_reach_the_paths_they_aim_at(packs):
                 tags.add(f"inner%4={p['inner'] % 4}")
                 if p["outer"] > 1:
                     tags.add("outer>1")
+            elif low.kernel == "tfw_depthwise_conv2d_s8":
+                tags.add(f"mult={p['depth_multiplier']}")
+                tags.add(f"C%4={p['input']['c'] % 4}")
+                if p["pad_h"] or p["pad_w"]:
+                    tags.add("padded")
+                if p["input_offset"] in (-127, 128):
+                    tags.add("zero point at an end")
             elif low.kernel == "tfw_max_pool2d_s8":
                 if p["act_min"] > -128 or p["act_max"] < 127:
                     tags.add("clamp")
                 if p["input"]["c"] % 4:
                     tags.add("depth%4")
     want = {
-        "fast_conv1d": {"gathered", "in place", "K%4=0", "K%4=1", "K%4=2", "K%4=3", "odd pixels",
-                        "odd filters"},
+        "fast_conv1d": {"gathered", "K%4=0", "K%4=1", "K%4=2", "K%4=3", "odd pixels",
+                        "odd filters", "strip", "strip relu", "strip input padded", "strip odd pixels",
+                        "strip odd filters"},
         "fast_conv2d_wide": {"gathered", "in place", "odd filters"},
         "fast_dense_rows": {"rows>1", "one row", "filter offset", "depth%4"},
         "fast_mean_large": {"reduce>256", "inner%4=0", "inner%4=1", "inner%4=2", "inner%4=3",
                             "outer>1"},
         "fast_max_pool_fused": {"clamp", "depth%4"},
+        "fast_depthwise_wide": {"mult=1", "mult=2", "C%4=0", "C%4=1", "C%4=2", "C%4=3",
+                                "padded", "zero point at an end"},
     }
     for name, tags in want.items():
         assert tags <= seen[name], f"{name}: missing {sorted(tags - seen[name])}"

@@ -20,7 +20,7 @@ EXPECTED = {
     "hybrid": ["op 0 FULLY_CONNECTED", "hybrid", "int8 weights",
                "re-convert with full int8: representative_dataset + TFLITE_BUILTINS_INT8"],
     "int16": ["int16", "16x8", "re-convert with int8 activations"],
-    "dynamic_batch": ["tensor 0", "dynamic shape", "batch_size=1"],
+    "dynamic_length": ["tensor 0", "dynamic shape", "only the batch", "batch_size=1"],
     "multi_subgraph": ["subgraphs", "2 subgraphs", "single-subgraph"],
 }
 

@@ -41,9 +41,9 @@ def code():
 def test_the_benchmark_model_calls_the_specialized_kernels(code):
     kernels = [(low.op.opcode, low.kernel) for low in code.lowered if low.kernel]
     assert kernels == [
-        ("CONV_2D", "tfw_conv2d_s8"),
+        ("CONV_2D", "tfw_conv2d_s8_strip_relu"),
         ("MAX_POOL_2D", "tfw_max_pool2d_s8"),
-        ("CONV_2D", "tfw_conv2d_s8"),
+        ("CONV_2D", "tfw_conv2d_s8_strip_relu"),
         ("MEAN", "tfw_mean_contiguous_s8"),
         ("FULLY_CONNECTED", "tfw_fully_connected_s8"),
         ("FULLY_CONNECTED", "tfw_fully_connected_s8"),
@@ -51,17 +51,28 @@ def test_the_benchmark_model_calls_the_specialized_kernels(code):
     ]
     model_c = code.files["model.c"]
     assert "tfw_mean_contiguous_s8(&model_op5_params" in model_c
-    convs = [low for low in code.lowered if low.kernel == "tfw_conv2d_s8"]
-    # the 1x3 conv over 24 x 8 reads every patch in place; the 1x5 conv over 52 x 3 (K = 15,
-    # K4 = 16) gathers its last patch, which would run one byte past the input
-    assert [low.scratch_bytes for low in convs] == [2 * 16, 0]
-    assert re.search(r"tfw_conv2d_s8\(&model_op3_params, [^;]*, NULL, ", model_c)
+    convs = [low for low in code.lowered if low.kernel == "tfw_conv2d_s8_strip_relu"]
+    # both convs read their patches in place at a fixed step (no scratch): the 1x5 conv over
+    # 52 x 3 (K = 15, K4 = 16) reads one byte past its input, so the planner pads that slot
+    assert [low.scratch_bytes for low in convs] == [0, 0]
+    assert [low.params["in_step"] for low in convs] == [3, 8]
+    assert [low.input_slack for low in convs] == [1, 0]
+    x = convs[0].op.inputs[0]
+    slot = next(b for b in code.plan.buffers if code.plan.tensor_offset[x] == b.offset
+                and b.first <= convs[0].op.index <= b.last)
+    assert slot.size >= code.graph.tensors[x].nbytes + 1
+    assert re.search(r"tfw_conv2d_s8_strip_relu\(&model_op3_params, ", model_c)
+    # the ReLU entry's shorter requantization is exact only for this clamp (tfw_conv2d_s8.h)
+    assert all((c.params["act_min"], c.params["act_max"], c.params["output_offset"])
+               == (-128, 127, -128) for c in convs)
 
 
 def test_filters_are_pair_packed_and_biases_offset_folded(code):
     graph = code.graph
     for low in code.lowered:
         if low.kernel not in ("tfw_conv2d_s8", "tfw_fully_connected_s8"):
+            if low.kernel.startswith("tfw_conv2d_s8_strip"):
+                check_strip_records(code.graph, low)
             continue
         w = graph.tensors[low.op.inputs[1]]
         b = graph.tensors[low.op.inputs[2]]
@@ -71,6 +82,24 @@ def test_filters_are_pair_packed_and_biases_offset_folded(code):
         filt = consts["filter"] if "filter" in consts else consts["weights"]
         np.testing.assert_array_equal(filt, pack_row_pairs(rows))
         np.testing.assert_array_equal(consts["bias"], fold_bias(b.array(), rows, -x.zero_point))
+
+
+def check_strip_records(graph, low):
+    """The strip entry's filter is pair-packed and its records hold, per channel pair, the
+    offset-folded biases, TFLM's multipliers and -shift - 1 (recomputed here from the scales)."""
+    from tinyfw.codegen.qmath import quantize_multiplier
+
+    x, w, b = (graph.tensors[i] for i in low.op.inputs[:3])
+    y = graph.tensors[low.op.outputs[0]]
+    rows = w.array().reshape(w.shape[0], -1)
+    consts = {c.name.rsplit("_", 1)[-1]: c.values for c in low.consts}
+    np.testing.assert_array_equal(consts["filter"], pack_row_pairs(rows))
+    bias = fold_bias(b.array(), rows, -x.zero_point)
+    rec = consts["records"].reshape(-1, 6)
+    for j, (a, bb) in enumerate((a, min(a + 1, rows.shape[0] - 1))
+                                for a in range(0, rows.shape[0], 2)):
+        m = [quantize_multiplier(x.scale * w.quant.scale[c] / y.scale) for c in (a, bb)]
+        assert list(rec[j]) == [bias[a], bias[bb], m[0][0], m[1][0], -m[0][1] - 1, -m[1][1] - 1]
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +117,8 @@ def builds(code, tmp_path_factory):
 
 
 def test_the_m4_build_uses_the_dsp_instructions_and_the_m3_build_does_not(builds):
-    m4 = harness.disassembly(builds["mps2_an386"], "tfw_conv2d_s8")
-    m3 = harness.disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8")
+    m4 = harness.disassembly(builds["mps2_an386"], "tfw_conv2d_s8_strip_relu")
+    m3 = harness.disassembly(builds["lm3s6965evb"], "tfw_conv2d_s8_strip_relu")
     for insn in ("smlad", "sxtb16"):
         assert re.search(rf"\s{insn}\s", m4), f"no {insn} in the Cortex-M4F conv"
         assert not re.search(rf"\s{insn}\s", m3), f"{insn} in the Cortex-M3 conv"

@@ -1,6 +1,7 @@
-"""The `tinyfw` command line, tinyfw's one entry point: train, generate, build, simulate,
-merge-reports, cost, verify, inspect, renode, bench, crossval, boards; and hidden internal tools
-(qemu, preload, config-reference) that are not in the command list.
+"""The `tinyfw` command line, tinyfw's one entry point: train, quantize, generate, build,
+simulate, merge-reports, cost, verify, inspect, renode, bench, crossval, data, init, boards, all,
+diff, report; and hidden internal tools (qemu, preload, config-reference) that are not in the
+command list.
 
 Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
 missing tool, 1 for a failed build or run); `--debug` shows the traceback instead.
@@ -71,13 +72,32 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from tinyfw.model.keras_import import import_keras
+    from tinyfw.quiet import captured_fd2
+
+    cfg = _project(args)
+    out = Path(args.out) if args.out else cfg.root / "build/model/model_int8.tflite"
+    with captured_fd2():  # no TensorFlow C++ logs
+        r = import_keras(cfg, Path(args.keras), cfg.data_dir(args.data), out)
+    print(f"wrote {r.out} ({r.tflite_bytes} B, full int8, contract included; centring "
+          f"{'on' if r.center else 'off'})")
+    print(f"accuracy on the {r.windows} windows of the dataset: float {r.float_accuracy:.4f}, "
+          f"int8 {r.int8_accuracy:.4f}")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from tinyfw.project import generate_project
 
     cfg = _project(args)
     model = Path(args.model) if args.model else cfg.root / "build/model/model_int8.tflite"
     out = _out(cfg, args.out, "firmware/generated")
-    code = generate_project(cfg, model, out, force=args.force)
+    code = generate_project(cfg, model, out, force=args.force, backend=args.backend)
+    if not code.lowered:  # the TFLM backend (codegen/tflm.py): no native kernels
+        print(f"wrote {out} (backend tflm): {len(code.graph.ops)} ops, {code.macs} MACs, "
+              f"arena {code.plan.arena_size} B (model sha256 {code.graph.sha256[:12]})")
+        return 0
     print(
         f"wrote {out}: {len(code.graph.ops)} ops, {code.macs} MACs, arena {code.plan.arena_size} B, "
         f"weights {code.const_bytes} B (model sha256 {code.graph.sha256[:12]})"
@@ -104,6 +124,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     board = args.board or cfg.board.id
     check_build_inputs(cfg.root, board)
     check_generated(cfg, cfg.root / "firmware" / "generated")
+    from tinyfw.sim.tflm import check_backend, ensure_library  # TFLite Micro backend
+
+    check_backend(cfg.root / "firmware" / "generated", args.backend)
+    ensure_library(board, cfg.root / "firmware" / "generated")
     with args.console.task(f"build {board}"):
         res = build_firmware(cfg.root, board, verbose=args.verbose)
     print(res.summary())
@@ -193,6 +217,10 @@ def cmd_renode(args: argparse.Namespace) -> int:
     from tinyfw.sim.renode import renode_files
 
     cfg = _project(args)
+    if args.test:  # robot over QEMU needs a QEMU machine (real boards with a sensor model: none)
+        from tinyfw.sim.renode_sensor import refuse_qemu_test
+
+        refuse_qemu_test(cfg, args.board or cfg.board.id)
     files = renode_files(
         cfg,
         board=args.board or cfg.board.id,
@@ -217,6 +245,15 @@ def cmd_renode(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from tinyfw.sim.bench import run_bench
 
+    if args.results:
+        from tinyfw.sim.bench_results import run_bench_results
+
+        return run_bench_results(args.work)
+    if args.mlperf:
+        from tinyfw.sim.bench_mlperf import run_mlperf_bench
+
+        return run_mlperf_bench(args.board or [DEFAULT_BOARD], json_path=args.json,
+                                work=args.work, per_op=args.per_op)
     return run_bench(args.model, args.input, args.anchors, args.board or [DEFAULT_BOARD],
                      json_path=args.json, work=args.work, per_op=args.per_op)
 
@@ -229,6 +266,43 @@ def cmd_crossval(args: argparse.Namespace) -> int:
     with captured_fd2():  # no TensorFlow C++ logs on the terminal
         return run_crossval(cfg, cfg.data_dir(args.data), folds=args.folds, seed=args.seed,
                             json_path=args.json)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from tinyfw.model.summary import summarize
+
+    cfg = _project(args)
+    if args.json:
+        from tinyfw.fileio import check_output_file
+
+        check_output_file(Path(args.json))
+    summary = summarize(cfg.data_dir(args.data), cfg)
+    print(summary.render())
+    if args.json:
+        from tinyfw.fileio import atomic_write_text
+
+        atomic_write_text(Path(args.json), json.dumps(summary.to_json(), indent=2) + "\n")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from tinyfw.fileio import atomic_write_text, check_output_file
+    from tinyfw.model.sniff import sniff
+
+    out = Path(args.out) if args.out else Path.cwd() / CONFIG_NAME
+    if out.is_dir():
+        out = out / CONFIG_NAME
+    if out.exists() or out.is_symlink():
+        raise InputError("already exists; tinyfw init never overwrites a project file "
+                         "(remove it or pass --out)", file=out)
+    check_output_file(out)
+    data = Path(args.data).resolve()
+    text = sniff(data)
+    rel = os.path.relpath(data, out.resolve().parent)
+    text = text.replace(f"dir = {json.dumps(str(data))}", f"dir = {json.dumps(rel)}", 1)
+    atomic_write_text(out, text)
+    print(f"wrote {out}; check the lines marked CONFIRM, then run `tinyfw data`")
+    return 0
 
 
 def cmd_qemu(args: argparse.Namespace) -> int:
@@ -329,16 +403,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="DIR", help="output folder (default build/model)")
     s.set_defaults(func=cmd_train)
 
+    s = command("quantize", "quantize your own Keras model to full int8 with the dataset's windows")
+    s.add_argument("--keras", required=True, metavar="M", help="float Keras model (.keras, .h5)")
+    s.add_argument("--out", metavar="M", help="output (default build/model/model_int8.tflite)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.set_defaults(func=cmd_quantize)
+
     s = command("generate", "generate C sources from an int8 .tflite model")
     s.add_argument("--model", metavar="M", help="model (default build/model/model_int8.tflite)")
     s.add_argument("--out", metavar="DIR", help="output folder (default firmware/generated)")
     s.add_argument("--force", action="store_true",
                    help="overwrite generated files edited by hand (keeps DIR.bak)")
+    s.add_argument("--backend", choices=["native", "tflm"], default=None,
+                   help="inference code: native C11 kernels or a TFLite Micro loop "
+                   "(default [firmware].backend)")
     s.set_defaults(func=cmd_generate)
 
     s = command("build", "build the firmware with PlatformIO")
     s.add_argument("--board", metavar="ID", help="board id (boards/<id>.json; default from tinyfw.toml)")
     s.add_argument("--verbose", action="store_true", help="show the compiler commands")
+    s.add_argument("--backend", choices=["native", "tflm"], default=None,
+                   help="check the generated code is this backend's (tflm: needs TFLM_DIR; "
+                   "TFLM_KERNELS=reference|cmsis_nn)")
     s.set_defaults(func=cmd_build)
 
     s = command("simulate", "run the firmware in QEMU on recorded traces and compare with the host")
@@ -418,6 +504,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build folder (default build/bench of the checkout)")
     s.add_argument("--per-op", action=argparse.BooleanOptionalAction, default=True,
                    help="also time every op (a second, traced build; default on)")
+    s.add_argument("--mlperf", action="store_true",
+                   help="the four MLPerf Tiny models (bench/mlperf_tiny) beside their published "
+                        "cycles instead (slow: minutes; `make bench-mlperf`)")
+    s.add_argument("--results", action="store_true",
+                   help="four model sizes on every core: write bench/results.json and the "
+                        "README's numbers from it (`make bench`)")
     s.set_defaults(func=cmd_bench)
 
     s = command("crossval", "k-fold cross-validation by recording (slow: trains once per fold)")
@@ -428,6 +520,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a project setting for this run, repeatable")
     s.add_argument("--json", type=Path, metavar="FILE", help="write the scores as JSON")
     s.set_defaults(func=cmd_crossval)
+
+    s = command("data", "summarise the dataset as tinyfw reads it (rates, ranges, warnings)")
+    s.add_argument("--data", metavar="DIR", help="dataset folder (default from tinyfw.toml)")
+    s.add_argument("--json", metavar="FILE", help="write the summary as JSON")
+    s.set_defaults(func=cmd_data)
+
+    s = command("init", "write a commented tinyfw.toml guessed from a dataset")
+    s.add_argument("--data", metavar="DIR", required=True, help="the dataset folder")
+    s.add_argument("--out", metavar="FILE", help="project file to write (default ./tinyfw.toml; "
+                   "never overwritten)")
+    s.set_defaults(func=cmd_init)
 
     s = command("boards", "list the boards tinyfw knows")
     s.set_defaults(func=cmd_boards)

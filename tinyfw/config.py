@@ -79,6 +79,57 @@ class DataConfig:
         f"class names (also folder names and UART tokens): distinct, not blank, at most "
         f"{_CLASS_MAX_LEN} characters, no control character, no `/`, not `.` or `..`",
         length=(2, 255), noun=("class", "classes"))
+    # -- how recordings are read (model/readers.py); the defaults read data/st-har --------------
+    format: str = setting("counts", "counts: CSV of integer counts, no header (the strict "
+                          "reader); table: delimited text (.csv/.txt/.tsv) read with the keys "
+                          "below; edge_impulse: Edge Impulse data-acquisition JSON",
+                          choices=("counts", "table", "edge_impulse"))
+    layout: str = setting("folder", "where the class comes from: folder (one subfolder per "
+                          "class), label_column (a column; each run of one label is a "
+                          "recording), file_name (`class_pattern` on the file name)",
+                          choices=("folder", "label_column", "file_name"))
+    class_pattern: str = setting("^([A-Za-z]+)", "layout file_name: regular expression "
+                                 "searched in the file name; its first group is the class")
+    label_column: str = setting("", "layout label_column: the label column (header name or "
+                                "1-based number); labels not in `classes` are left out")
+    split_file: str = setting("none", "recordings in one file: none (the file is one), "
+                              "blank_lines (separated by blank lines), fixed_length (every "
+                              "`recording_length` samples)",
+                              choices=("none", "blank_lines", "fixed_length"))
+    recording_length: int = setting(0, "split_file fixed_length: samples per recording "
+                                    "(at data.rate_hz after resampling)", unit="samples",
+                                    range=(0, 10**9))
+    delimiter: str = setting("auto", "format table: field separator; auto picks tab, `;`, "
+                             "`,`, else whitespace (runs of spaces or tabs)",
+                             choices=("auto", ",", ";", "tab", "whitespace"))
+    header: str = setting("auto", "format table: first row names the columns (auto: when it "
+                          "holds a field that is not a number)", choices=("auto", "yes", "no"))
+    source_columns: tuple[str, ...] = setting(
+        (), "format table / edge_impulse: the column (header name, sensor name or 1-based "
+        "number) of each channel of `columns`; empty: the names in `columns` (with a header) "
+        "or the first columns; other columns are ignored", length=(0, 16))
+    timestamp: str = setting("", "format table: the timestamp column (name or number); the "
+                             "rate is measured from it and the recording resampled to "
+                             "`rate_hz`; empty: samples are `1 / rate_hz` apart")
+    timestamp_unit: str = setting("ms", "unit of the timestamp column",
+                                  choices=("s", "ms", "us", "ns"))
+    resample: str = setting("linear", "with a timestamp (or an Edge Impulse interval other "
+                            "than `rate_hz`): linear (interpolate between the two nearest "
+                            "samples onto a `1 / rate_hz` grid) or none (refuse a measured "
+                            "rate more than 2% off `rate_hz`)", choices=("linear", "none"))
+    max_gap: float = setting(3.0, "a timestamp step longer than this many sample periods is "
+                             "a gap: the recording is cut there into two", unit="periods",
+                             range=(1.0, 1e9))
+    channel_units: tuple[str, ...] = setting(
+        (), "unit of each channel's values (one for all, or one per channel): g, mg, m/s2 "
+        "(become milli-g samples), dps, mdps, rad/s (become 0.1 deg/s samples), counts (kept); "
+        "empty: counts (edge_impulse: the file's units)", length=(0, 16))
+    channel_scale: tuple[float, ...] = setting(
+        (), "values are `(value - channel_offset) * channel_scale` in `channel_units` (one for "
+        "all, or one per channel); empty: 1", length=(0, 16))
+    channel_offset: tuple[float, ...] = setting(
+        (), "offset subtracted from each channel's raw values first (unsigned codes: their "
+        "zero); empty: 0", length=(0, 16))
 
 
 @dataclass(frozen=True)
@@ -104,7 +155,27 @@ class ModelConfig:
     batch_size: int = setting(32, "training batch size", unit="windows", range=(1, 65536))
     learning_rate: float = setting(0.003, "Adam learning rate", range=(1e-9, 10.0))
     seed: int = setting(1234, "seed of weight initialisation and shuffling", range=_SEED)
-    augment_rotation: bool = setting(True, "train on randomly rotated copies of the windows")
+    # -- training choices `tinyfw train` can make itself (model/choose.py) --------------------
+    augment_rotation: bool | str = setting(
+        "auto", "train on randomly rotated copies of the windows (3 columns only); `auto`: "
+        "train chooses by validation accuracy", choices=("auto",))
+    augment_time_warp: bool | str = setting(
+        "auto", "replay each training recording at a random speed every epoch; `auto`: train "
+        "chooses by validation accuracy", choices=("auto",))
+    search_epochs: int = setting(
+        0, "epochs of each short candidate run when train chooses between settings (0: "
+        "`epochs` / (2 x candidates), more for small data, at most `epochs` / candidates)",
+        range=(0, 10000))
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """The integer preprocessing of each window (the same on the host and in the firmware)."""
+
+    center: bool | str = setting(
+        "auto", "subtract each window's per-channel mean first (removes gravity and posture); "
+        "`auto`: train chooses by validation accuracy, the model records the choice",
+        choices=("auto",))
 
 
 @dataclass(frozen=True)
@@ -139,6 +210,21 @@ class BoardConfig:
                       "(`tinyfw boards` lists them)", pattern=_BOARD_ID)
 
 
+# -- [firmware]: the inference backend (issue 10, TFLite Micro backend) ------------------------
+
+
+@dataclass(frozen=True)
+class FirmwareConfig:
+    """The inference code `tinyfw generate` writes."""
+
+    backend: str = setting("native", "native (tinyfw's interpreter-free C11 kernels) or tflm "
+                           "(the model as a C array + a TensorFlow Lite Micro inference loop in "
+                           "C++; builds need TFLM_DIR, see README 'TFLite Micro backend')",
+                           choices=("native", "tflm"))
+    tflm_arena_bytes: int = setting(0, "backend tflm: the tensor arena; 0 = the oracle's measured "
+                                    "use + 25 % + 1024 B", unit="B", range=(0, 2**31 - 1))
+
+
 @dataclass(frozen=True)
 class Config:
     """A whole project file. `path` is where it was read from (None for defaults)."""
@@ -146,9 +232,11 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     window: WindowConfig = field(default_factory=WindowConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     post: PostConfig = field(default_factory=PostConfig)
     board: BoardConfig = field(default_factory=BoardConfig)
+    firmware: FirmwareConfig = field(default_factory=FirmwareConfig)
     path: Path | None = None
 
     @property
@@ -225,6 +313,11 @@ def _check_value(s: Setting, value: Any, err: Callable[[str], None]) -> Any:
     """Check one value against its setting's type and bounds; `err(msg)` raises."""
     got = f"got {type(value).__name__} {value!r}"
     item = s.item_type
+    if s.type == bool | str:  # a switch: true, false or one of its words (`auto`)
+        if not isinstance(value, bool) and value not in (s.choices or ()):
+            words = " or ".join(f'"{c}"' for c in s.choices or ())
+            err(f"{value!r} is not one of true or false or {words}")
+        return value
     if item is None:
         t = s.type
         if (t is bool) != isinstance(value, bool) or not isinstance(
@@ -244,9 +337,11 @@ def _check_value(s: Setting, value: Any, err: Callable[[str], None]) -> Any:
         return value
     if not isinstance(value, list):
         err(f"expected a list, {got}")
-    words = "integers" if item is int else "strings"
+    words = {int: "integers", float: "numbers"}.get(item, "strings")
+    accepted = (int, float) if item is float else item
     for v in value:
-        if isinstance(v, bool) or not isinstance(v, item):
+        if isinstance(v, bool) or not isinstance(v, accepted) or (
+                item is float and not math.isfinite(v)):
             err(f"expected a list of {words}, got item {v!r}")
         if s.items is not None and not s.items[0] <= v <= s.items[1]:
             err(f"item {v!r} is out of range {_bounds(*s.items, s.unit)}")
@@ -255,7 +350,7 @@ def _check_value(s: Setting, value: Any, err: Callable[[str], None]) -> Any:
         if len(value) < lo:
             err(f"at least {_count(lo, s.noun)} are needed ({lo} to {hi}), got {len(value)}")
         err(f"at most {_count(hi, s.noun)} are supported ({lo} to {hi}), got {len(value)}")
-    return tuple(value)
+    return tuple(float(v) for v in value) if item is float else tuple(value)
 
 
 def validate_class_name(name: str, *, file: str | Path | None, field_name: str) -> None:
@@ -327,8 +422,31 @@ def _something_left_to_train_on(cfg: Config) -> None:
                       "validation + test must leave recordings to train on (sum < 0.9)")
 
 
+def _readers_are_complete(cfg: Config) -> None:
+    """`data.class_pattern` is a regex; `data.channel_*`: one value or one per channel."""
+    d = cfg.data
+    try:
+        re.compile(d.class_pattern)
+    except re.error as e:
+        raise _Broken("data.class_pattern", f"not a regular expression: {e}") from None
+    for u in d.channel_units:
+        if u not in CHANNEL_UNITS:
+            raise _Broken("data.channel_units", f"{u!r} is not one of {', '.join(CHANNEL_UNITS)}")
+    n = len(d.columns)
+    for key in ("channel_units", "channel_scale", "channel_offset"):
+        if len(getattr(d, key)) not in (0, 1, n):
+            raise _Broken(f"data.{key}", f"{len(getattr(d, key))} values for {n} channels "
+                          "(give one, or one per channel)")
+    if len(d.source_columns) not in (0, n):
+        raise _Broken("data.source_columns", f"{len(d.source_columns)} source columns for "
+                      f"{n} channels")
+
+
+CHANNEL_UNITS = ("g", "mg", "m/s2", "dps", "mdps", "rad/s", "counts")
+
+
 _RULES = (_range_is_min_max, _class_names_are_distinct, _hop_fits_the_window,
-          _one_kernel_per_conv, _something_left_to_train_on)
+          _one_kernel_per_conv, _something_left_to_train_on, _readers_are_complete)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -481,11 +599,13 @@ def _toml(value: Any) -> str:
 
 
 def _type_words(s: Setting) -> str:
+    if s.type == bool | str:
+        return "boolean or string"
     item = s.item_type
     if item is None:
         return {bool: "boolean", int: "integer", float: "number", str: "string"}[s.type]
     args = typing.get_args(s.type)
-    word = "integer" if item is int else "string"
+    word = {int: "integer", float: "number"}.get(item, "string")
     if args[-1] is Ellipsis:
         return f"list of {word}s"
     return "[" + ", ".join(word for _ in args) + "]"
@@ -493,6 +613,8 @@ def _type_words(s: Setting) -> str:
 
 def _allowed(s: Setting) -> str:
     parts = []
+    if s.type == bool | str:  # a switch: true, false or one of its words
+        return " \\| ".join(f"`{c}`" for c in ("true", "false", *(s.choices or ())))
     if s.range is not None:
         parts.append(_bounds(*s.range, s.unit))
     elif s.unit and s.items is None:

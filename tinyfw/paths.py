@@ -13,3 +13,4 @@ BOARDS = ROOT / "boards"
 EXAMPLE_DATA = ROOT / "data" / "st-har"
 BENCH = ROOT / "bench"
 BENCH_MODEL = BENCH / "har_anchor_int8.tflite"
+MLPERF_TINY = BENCH / "mlperf_tiny"  # the four MLPerf Tiny reference models (README there)

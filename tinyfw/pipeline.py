@@ -42,13 +42,13 @@ CODE = {
     "train": ["model", "tinyfw/config.py"],
     "generate": ["codegen", "tinyfw/project.py", "model/contract.py", "model/preprocess.py",
                  "model/postprocess.py"],
-    "build": ["sim/build.py", "sim/boards.py", "platform"],
+    "build": ["sim/build.py", "sim/boards.py", "sim/sensor_config.py", "platform"],
     "simulate": ["sim", "model"],
 }
 # Config sections each step reads.
 SECTIONS = {
-    "train": ("data", "window", "model", "split", "post"),
-    "generate": ("data", "window", "post"),
+    "train": ("data", "window", "model", "preprocess", "split", "post"),
+    "generate": ("data", "window", "preprocess", "post"),
     "simulate": ("data", "window", "split", "post"),
 }
 # Environment variables that change what PlatformIO builds.

@@ -14,6 +14,8 @@ from tinyfw.errors import InputError
 from tinyfw.model import contract as model_contract
 from tinyfw.model.postprocess import PostParams
 from tinyfw.model.preprocess import PreprocessParams
+from tinyfw.sim.boards import load_board
+from tinyfw.sim.fit import check_model_fits
 
 
 def app_config_files(
@@ -57,7 +59,9 @@ def app_config_files(
                 field=what,
             )
     try:
-        pre = PreprocessParams.for_model(cfg, x.scale, x.zero_point)
+        pre = PreprocessParams.for_model(
+            cfg, x.scale, x.zero_point, center=model_contract.center_of(contract, cfg)
+        )
         post = PostParams.from_config(cfg.post, len(classes), y.scale, y.zero_point)
     except ValueError as e:
         raise InputError(str(e), file=where) from None
@@ -88,15 +92,29 @@ def app_config_files(
     }
 
 
-def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = False) -> ModelCode:
+def generate_project(cfg: Config, model: Path, out_dir: Path, *, force: bool = False,
+                     backend: str | None = None) -> ModelCode:
     """Everything `tinyfw generate` writes, validated in memory first, then swapped in.
     A model whose contract (model/contract.py) disagrees with tinyfw.toml is refused before
-    anything is written; so is an output folder that cannot be written (checked first)."""
+    anything is written; so is an output folder that cannot be written (checked first).
+    `backend` (native or tflm; default [firmware].backend) picks the inference code."""
     check_output(out_dir, force=force)
     graph = read_model(model)
     contract = model_contract.read(graph.raw, model_file=model)
     model_contract.check(contract, cfg, model_file=model)
-    code = compile_model(graph)
+    if (backend or cfg.firmware.backend) == "tflm":
+        from tinyfw.codegen.tflm import compile_tflm
+        from tinyfw.model.oracle_arena import measured_arena
+
+        code = compile_tflm(graph, measured=measured_arena(graph.raw),
+                            arena_bytes=cfg.firmware.tflm_arena_bytes)
+    else:
+        code = compile_model(graph)
+    # the board of tinyfw.toml: a model that cannot fit it is refused with the numbers (the TFLM
+    # backend's constant data is the model array itself)
+    const_bytes = len(graph.raw) if (backend or cfg.firmware.backend) == "tflm" else code.const_bytes
+    check_model_fits(load_board(cfg.board.id, cfg.root / "boards"), code.plan.arena_size,
+                     const_bytes)
     files = dict(code.files)
     files.update(app_config_files(cfg, code, contract))
     write_generated(out_dir, files, force=force)

@@ -78,3 +78,44 @@ def conv_scratch_bytes(input_shape: tuple[int, int, int, int], kernel: tuple[int
     if conv_patches_in_place(input_shape, kernel, output_hw, stride, dilation, pad):
         return 0
     return 2 * round_up4(kernel[0] * kernel[1] * kernel[2])
+
+
+def conv_strip(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
+               output_hw: tuple[int, int], stride: tuple[int, int],
+               dilation: tuple[int, int], pad: tuple[int, int]) -> tuple[int, int] | None:
+    """(in_step, slack) when tfw_conv2d_s8_strip can run this conv: groups 1, every output
+    pixel's patch one contiguous run inside the input (kh 1, kw 1 or dilation_w 1, no padded
+    tap), pixel i's starting at i * in_step; slack = how many bytes the last pixel's K4 read
+    runs past the input's end (the planner pads the input's slot by that much). Else None."""
+    n, ih, iw, ic = input_shape
+    kh, kw, kc = kernel
+    oh, ow = output_hw
+    if kc != ic or kh != 1 or (kw != 1 and dilation[1] != 1):
+        return None
+    starts = []
+    for b in range(n):
+        for oy in range(oh):
+            y = oy * stride[0] - pad[0]
+            for ox in range(ow):
+                x = ox * stride[1] - pad[1]
+                if not (0 <= y < ih and x >= 0 and x + kw <= iw):
+                    return None
+                starts.append(((b * ih + y) * iw + x) * ic)
+    step = starts[1] - starts[0] if len(starts) > 1 else 0
+    if starts[0] != 0 or any(s != i * step for i, s in enumerate(starts)):
+        return None
+    k4 = round_up4(kh * kw * kc)
+    return step, max(0, starts[-1] + k4 - n * ih * iw * ic)
+
+
+def strip_records(bias: np.ndarray, mult: list[int], shift: list[int]) -> np.ndarray:
+    """tfw_conv2d_s8_strip's records, per output channel pair (a, b; an odd last channel paired
+    with itself): bias_a, bias_b, multiplier_a, multiplier_b, rs_a, rs_b with rs = -shift - 1
+    (every shift <= -2). int32, 6 per pair."""
+    oc = len(mult)
+    out = []
+    for a in range(0, oc, 2):
+        b = a + 1 if a + 1 < oc else a
+        assert shift[a] <= -2 and shift[b] <= -2
+        out += [int(bias[a]), int(bias[b]), mult[a], mult[b], -shift[a] - 1, -shift[b] - 1]
+    return np.asarray(out, dtype=np.int64)

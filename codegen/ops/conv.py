@@ -1,4 +1,6 @@
-"""CONV_2D lowering -> tfw_conv2d_s8 (firmware/kernels/tfw_conv2d_s8.c).
+"""CONV_2D lowering -> tfw_conv2d_s8_strip when every patch is one contiguous run of the input
+at a fixed step (Conv1D VALID, 1x1 convs) and every shift <= -2, else tfw_conv2d_s8
+(firmware/kernels/tfw_conv2d_s8.c).
 
 Besides TFLM's Prepare (per-channel multipliers, padding, activation range) this folds the
 input offset into the bias and pair-packs the filter (codegen/ops/_packing.py), and plans a
@@ -23,8 +25,11 @@ from tinyfw.codegen.lowering import (
 )
 from tinyfw.codegen.ops._packing import (
     conv_scratch_bytes,
+    conv_strip,
     fold_bias,
     pack_row_pairs,
+    round_up4,
+    strip_records,
 )
 from tinyfw.codegen.ops._util import check_shifts
 
@@ -63,6 +68,41 @@ def lower_conv2d(op: Op, ctx: LowerContext) -> Lowered:
     folded = fold_bias(b.array() if b is not None else None, rows, -x.zero_point)
     filt, _ = ctx.const(op, "filter", "int8_t", pack_row_pairs(rows, groups),
                         f"{w.name} {w.shape}, pair-packed")
+    strip = conv_strip(x.shape, (kh, kw, kc), (oh, ow), (sh, sw), (dh, dw), (pad_h, pad_w))
+    if strip is not None and not x.is_const and all(s <= -2 for s in shift):
+        step, slack = strip
+        rec, _ = ctx.const(op, "records", "int32_t", strip_records(folded, mult, shift),
+                           "per channel pair: bias a, b (+ input offset x filter sums), "
+                           "multiplier a, b, rs a, b (-shift - 1)")
+        return Lowered(
+            op=op,
+            # the ReLU entry only where its shorter requantization is exact (see its header)
+            kernel="tfw_conv2d_s8_strip_relu"
+            if (act_min, act_max) == (-128, 127) and y.zero_point <= act_min
+            else "tfw_conv2d_s8_strip",
+            header="tfw_conv2d_s8.h",
+            params_type="tfw_conv2d_strip_params",
+            params={
+                "pixels": n * oh * ow,
+                "in_step": step,
+                "k4": round_up4(kh * kw * kc),
+                "out_c": oc,
+                "output_offset": y.zero_point,
+                "act_min": act_min,
+                "act_max": act_max,
+            },
+            args=[
+                Arg("tensor", tensor=x.index, const=True),
+                Arg("const", "int8_t", name=filt.name),
+                Arg("const", "int32_t", name=rec.name),
+                Arg("tensor", tensor=y.index),
+            ],
+            consts=[filt, rec],
+            input_slack=slack,
+            macs=n * oh * ow * oc * kh * kw * kc,
+            note=f"{kh}x{kw} stride {sh}x{sw} dil {dh}x{dw} {pad} {act}, strip: patch i at "
+            f"{step} * i{f', input padded by {slack} B' if slack else ''}",
+        )
     bias, _ = ctx.const(op, "bias", "int32_t", folded,
                         f"{b.name if b is not None else 'no bias'} + input offset x filter sums")
     m_arr, m_ref = ctx.const(op, "mult", "int32_t", mult)

@@ -12,6 +12,11 @@
  *   TINYFW_UART_CLOCK_HZ / TINYFW_UART_BAUD   tinyfw.uart.clock_hz / .baud
  *   TINYFW_TIMER_BASE        0x40000000u      tinyfw.timer.base
  *   TINYFW_TIMER_CLOCK_HZ    25000000u        tinyfw.timer.clock_hz (ticks per second)
+ *   TINYFW_TIMER_INPUT_HZ    25000000u        tinyfw.timer.input_hz (before the prescaler;
+ *                                             default clock_hz)
+ *   TINYFW_UART_KIND_<K>, TINYFW_TIMER_KIND_<K>, TINYFW_SENSOR_KIND_<K>
+ *                            "1": tinyfw.uart.kind etc. in upper case; each
+ *                            driver compiles only under its own
  *   TINYFW_SEMIHOSTING       1 or 0           tinyfw.semihosting (1 for simulated boards)
  *
  * Timing: board_timer_ticks() returns raw timer ticks. The firmware never converts them; the

@@ -180,3 +180,86 @@ void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t
         conv_next_pixel(p, &px0);
     }
 }
+
+/* tfw_mbqm_rs with the rounding term of a non-negative x for every x: exact wherever the clamp
+ * maps every result <= 0 to act_min, i.e. when output_offset <= act_min (a fused ReLU: act_min
+ * is the output zero point). Proof: for x >= 0 it is tfw_mbqm_rs itself. For x < 0 (x <= -1)
+ * and m in [2^30, 2^31): x * m + 2^30 <= -m + 2^30 <= 0, so the high word plus round_hi
+ * (2^(rs-1)), shifted, is floor((x * m + 2^30 + 2^(31+rs)) / 2^(32+rs)) <= 0 (the numerator is
+ * at most 2^(31+rs), below 2^(32+rs)); tfw_mbqm_rs is <= 0 there too (its numerator is 2^31
+ * smaller). Both are <= 0, so both clamp to act_min. m = 0 gives 0 for both. */
+static inline int32_t strip_mbqm_relu(int32_t x, int32_t multiplier, int32_t rs, int32_t round_hi)
+{
+#if TFW_HAS_THUMB2
+    uint32_t lo = 0x40000000u;
+    int32_t hi = round_hi;
+    __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(x), "r"(multiplier));
+    (void)lo;
+#else
+    const int64_t p = (int64_t)x * multiplier + 0x40000000 + (int64_t)round_hi * (1LL << 32);
+    const int32_t hi = (int32_t)(p >> 32);
+#endif
+    return hi >> rs;
+}
+
+/* One output of the strip entry: requantized (tfw_mbqm_rs), offset, clamped, stored. */
+static inline void strip_store(int8_t *out, int32_t acc, int32_t m, int32_t rs, int32_t round_hi,
+                               int32_t offset, int32_t lo, int32_t hi, int32_t full,
+                               int32_t relu)
+{
+    const int32_t v =
+        (relu ? strip_mbqm_relu(acc, m, rs, round_hi) : tfw_mbqm_rs(acc, m, rs, round_hi)) +
+        offset;
+    *out = (int8_t)(full ? tfw_sat8(v) : tfw_clamp(v, lo, hi));
+}
+
+/* The strip entries' loops; relu (and for the ReLU entry full) are constants at each call
+ * site below, so the ReLU entry compiles without per-output tests. */
+static inline __attribute__((always_inline)) void strip_run(
+    const tfw_conv2d_strip_params *p, const int8_t *input, const int8_t *filter,
+    const int32_t *records, int8_t *output, int32_t full, int32_t relu)
+{
+    const int32_t pixels = p->pixels, step = p->in_step, k4 = p->k4, out_c = p->out_c;
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t even_pixels = pixels & ~1;
+    for (int32_t oc = 0; oc < out_c; oc += 2, filter += 2 * k4, records += 6) {
+        const int32_t bias_a = records[0], bias_b = records[1];
+        const int32_t m_a = records[2], m_b = records[3];
+        const int32_t rs_a = records[4], rs_b = records[5];
+        const int32_t rh_a = 1 << (rs_a - 1), rh_b = 1 << (rs_b - 1);
+        const int32_t pair = oc + 1 < out_c; /* an odd last channel is paired with itself */
+        const int8_t *x = input;
+        int8_t *out = output + oc;
+        for (int32_t pix = 0; pix < even_pixels; pix += 2, x += 2 * step, out += 2 * out_c) {
+            int32_t acc[4] = {bias_a, bias_b, bias_a, bias_b};
+            tfw_dot_s8_2x2(x, x + step, filter, k4, acc);
+            strip_store(out, acc[0], m_a, rs_a, rh_a, offset, lo, hi, full, relu);
+            strip_store(out + out_c, acc[2], m_a, rs_a, rh_a, offset, lo, hi, full, relu);
+            if (pair) {
+                strip_store(out + 1, acc[1], m_b, rs_b, rh_b, offset, lo, hi, full, relu);
+                strip_store(out + out_c + 1, acc[3], m_b, rs_b, rh_b, offset, lo, hi, full, relu);
+            }
+        }
+        if (pixels & 1) {
+            int32_t acc[2] = {bias_a, bias_b};
+            tfw_dot_s8_1x2(x, filter, k4, acc);
+            strip_store(out, acc[0], m_a, rs_a, rh_a, offset, lo, hi, full, relu);
+            if (pair) {
+                strip_store(out + 1, acc[1], m_b, rs_b, rh_b, offset, lo, hi, full, relu);
+            }
+        }
+    }
+}
+
+void tfw_conv2d_s8_strip(const tfw_conv2d_strip_params *p, const int8_t *input,
+                         const int8_t *filter, const int32_t *records, int8_t *output)
+{
+    const int32_t full = p->act_min == -128 && p->act_max == 127; /* the clamp is one SSAT */
+    strip_run(p, input, filter, records, output, full, 0);
+}
+
+void tfw_conv2d_s8_strip_relu(const tfw_conv2d_strip_params *p, const int8_t *input,
+                              const int8_t *filter, const int32_t *records, int8_t *output)
+{
+    strip_run(p, input, filter, records, output, 1, 1);
+}

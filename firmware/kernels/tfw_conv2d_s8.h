@@ -50,6 +50,34 @@ int32_t tfw_conv2d_s8_scratch_bytes(const tfw_conv2d_params *p);
 void tfw_conv2d_s8(const tfw_conv2d_params *p, const int8_t *input, const int8_t *filter,
                    const int32_t *bias, int8_t *scratch, int8_t *output);
 
+/* The strip entry, chosen by the generator (codegen/ops/conv.py) for a conv whose every output
+ * pixel's patch is one contiguous run of the input, pixel i's starting at i * in_step (groups 1,
+ * kh 1, kw 1 or dilation_w 1, no padded tap, rows and batches that continue the same step:
+ * Conv1D with VALID padding, 1x1 convs), every shift <= -2, the input buffer readable for K4
+ * bytes past the last patch's start (the generator pads the input's arena slot; the bytes past
+ * the patch meet zero weights). No bounds checks, no pixel struct, no scratch. Walks channel
+ * pairs outside, pixel pairs inside; per channel pair one record of 6 int32 the generator
+ * writes: bias_a, bias_b (offset-folded), multiplier_a, multiplier_b, rs_a, rs_b
+ * (rs = -shift - 1, for tfw_mbqm_rs). Same results as tfw_conv2d_s8, bit for bit. */
+typedef struct {
+    int32_t pixels;           /* output pixels, n * out_h * out_w */
+    int32_t in_step;          /* bytes from one pixel's patch to the next's */
+    int32_t k4;               /* patch length rounded up to a multiple of 4 */
+    int32_t out_c;            /* output channels */
+    int32_t output_offset;    /* output zero point, [-128, 127] */
+    int32_t act_min, act_max; /* fused activation clamp, within [-128, 127] */
+} tfw_conv2d_strip_params;
+
+void tfw_conv2d_s8_strip(const tfw_conv2d_strip_params *p, const int8_t *input,
+                         const int8_t *filter, const int32_t *records, int8_t *output);
+
+/* The same for act_min -128, act_max 127 and output_offset -128 (a fused ReLU whose output
+ * zero point is -128, the usual case): one SSAT as the clamp and a requantization without the
+ * sign-dependent rounding term, exact because every result <= 0 clamps to -128 anyway
+ * (proof at strip_mbqm_relu in tfw_conv2d_s8.c). The generator picks it only then. */
+void tfw_conv2d_s8_strip_relu(const tfw_conv2d_strip_params *p, const int8_t *input,
+                              const int8_t *filter, const int32_t *records, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,8 @@ reject.json; same provenance rules as the op packs):
   hybrid           dynamic-range quantization (what tinymlgen produces): float activations,
                    int8 weights
   int16            16x8 quantization: int16 activations
-  dynamic_batch    full int8 with an unknown batch dimension
+  dynamic_length   full int8 with an unknown length (a dynamic dimension other than the batch;
+                   a dynamic batch alone is accepted and run as batch 1, as TFLite Micro does)
   multi_subgraph   full int8 with a second subgraph (control flow), built by editing
 
     python tests/opcases/rejects.py generate [--force]
@@ -26,7 +27,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "reject"
 MANIFEST = DATA / "reject.json"
-NAMES = ["unsupported_op", "float", "hybrid", "int16", "dynamic_batch", "multi_subgraph"]
+NAMES = ["unsupported_op", "float", "hybrid", "int16", "dynamic_length", "multi_subgraph"]
 
 
 def _convert(name: str) -> bytes:
@@ -36,10 +37,13 @@ def _convert(name: str) -> bytes:
 
     keras.utils.set_random_seed(3)
     rng = np.random.default_rng(3)
-    batch = None if name == "dynamic_batch" else 1
     # 32 x 64 weights: dynamic-range quantization only quantizes tensors of >= 1024 values.
-    x = keras.Input((32,), batch_size=batch, name="x")
-    y = keras.layers.Dense(64, activation="relu")(x)
+    if name == "dynamic_length":  # [1, None, 32]: pooled over the unknown length
+        x = keras.Input((None, 32), batch_size=1, name="x")
+        y = keras.layers.Dense(64, activation="relu")(keras.layers.GlobalAveragePooling1D()(x))
+    else:
+        x = keras.Input((32,), batch_size=1, name="x")
+        y = keras.layers.Dense(64, activation="relu")(x)
     if name == "unsupported_op":
         y = keras.ops.abs(keras.layers.Dense(64)(x)) + y
     y = keras.layers.Dense(3)(y)
@@ -48,7 +52,8 @@ def _convert(name: str) -> bytes:
 
     def rep():
         for _ in range(16):
-            yield [rng.uniform(-1, 1, (1, 32)).astype(np.float32)]
+            shape = (1, 8, 32) if name == "dynamic_length" else (1, 32)
+            yield [rng.uniform(-1, 1, shape).astype(np.float32)]
 
     if name == "hybrid":
         conv.optimizations = [tf.lite.Optimize.DEFAULT]  # no representative data

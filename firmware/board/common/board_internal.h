@@ -13,6 +13,24 @@
 
 #define BOARD_REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
+/* Architecture profile of the core being built for (GCC's predefined macros):
+ *   BOARD_ARMV8M: ARMv8-M / ARMv8.1-M mainline (Cortex-M33, Cortex-M55): PSPLIM/MSPLIM,
+ *                 SecureFault;
+ *   BOARD_ARMV6M: ARMv6-M (Cortex-M0/M0+): no CFSR/HFSR/MMFAR/BFAR, no configurable faults
+ *                 (every fault is a HardFault), no divide instructions, no IT blocks, no MPU
+ *                 on the nRF51822 of the micro:bit.
+ * Anything else is ARMv7-M (Cortex-M3/M4/M7). */
+#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+#define BOARD_ARMV8M 1
+#else
+#define BOARD_ARMV8M 0
+#endif
+#if defined(__ARM_ARCH_6M__)
+#define BOARD_ARMV6M 1
+#else
+#define BOARD_ARMV6M 0
+#endif
+
 /* System Control Block and SysTick (ARMv7-M / ARMv8-M mainline). */
 #define SCB_ICSR BOARD_REG32(0xE000ED04u)
 #define SCB_VTOR BOARD_REG32(0xE000ED08u)

@@ -21,13 +21,26 @@
 __attribute__((naked)) void board_fault_entry(void)
 {
     __asm__ volatile(
+#if BOARD_ARMV6M /* Thumb-1: no IT blocks, no TST with an immediate */
+        "movs r0, #4\n\t"
+        "mov r1, lr\n\t"
+        "tst r0, r1\n\t"
+        "bne 1f\n\t"
+        "mrs r0, msp\n\t"
+        "b 2f\n\t"
+        "1: mrs r0, psp\n\t"
+        "2: mrs r2, ipsr\n\t"
+        "bl board_fault_report\n\t" /* never returns; B reaches 2 KB only */
+#else
         "tst lr, #4\n\t"
         "ite eq\n\t"
         "mrseq r0, msp\n\t"
         "mrsne r0, psp\n\t"
         "mov r1, lr\n\t"
         "mrs r2, ipsr\n\t"
-        "b board_fault_report\n\t");
+        "b board_fault_report\n\t"
+#endif
+    );
 }
 
 extern uint32_t __handler_stack_bottom[];
@@ -54,10 +67,14 @@ void board_fault_report(const uint32_t *frame, uint32_t exc_return, uint32_t exc
         [14] = "pendsv",     [15] = "systick",
     };
     exception &= 0x1FFu;
+#if BOARD_ARMV6M /* no fault status registers: reading them would fault again */
+    const uint32_t cfsr = 0u, hfsr = 0u, mmfar = 0u, bfar = 0u;
+#else
     const uint32_t cfsr = SCB_CFSR;
     const uint32_t hfsr = SCB_HFSR;
     const uint32_t mmfar = SCB_MMFAR;
     const uint32_t bfar = SCB_BFAR;
+#endif
 
     const int on_psp = (exc_return & 4u) != 0u;
     const int readable = on_psp ? board_frame_inside(frame, __stack_bottom, __stack_top)

@@ -4,10 +4,12 @@
  * Stacks: thread code (main and everything it calls) runs on the PROCESS stack (PSP),
  * [__stack_bottom, __stack_top), which is painted with BOARD_STACK_PAINT at reset and sits at the
  * bottom of RAM, so an overflow leaves RAM instead of silently overwriting .data/.bss. There it
- * faults: ARMv8-M (Cortex-M33) through PSPLIM (UsageFault STKOF); ARMv7-M through an MPU
- * no-access region of up to 64 KB right below __stack_bottom (MemManage). On QEMU's mps2 boards
- * the addresses below RAM are otherwise writable aliases of the code memory. Exceptions run on
- * the small MAIN stack (MSP), so the fault handler still has a stack after an overflow.
+ * faults: ARMv8-M (Cortex-M33, M55) through PSPLIM (UsageFault STKOF); ARMv7-M through an MPU
+ * no-access region of up to 64 KB right below __stack_bottom (MemManage); ARMv6-M (Cortex-M0,
+ * no MPU, no stack limit) through the bus error of the unmapped addresses below RAM
+ * (HardFault). On QEMU's mps2 boards the addresses below RAM are otherwise writable aliases of
+ * the code memory. Exceptions run on the small MAIN stack (MSP), so the fault handler still has
+ * a stack after an overflow.
  *
  * Reset: enable the FPU (hard-float builds), copy .data, zero .bss, paint the thread stack, trap
  * integer division by zero, enable the MemManage/BusFault/UsageFault(/SecureFault) handlers,
@@ -78,7 +80,7 @@ static uint32_t board_words(const uint32_t *start, const uint32_t *end)
  * privileged background map kept for everything else). */
 static void board_guard_below_stack(void)
 {
-#if !defined(__ARM_ARCH_8M_MAIN__)
+#if !BOARD_ARMV8M && !BOARD_ARMV6M
     if (((MPU_TYPE >> 8) & 0xFFu) == 0u) {
         return; /* no MPU regions */
     }
@@ -112,7 +114,7 @@ __attribute__((naked, noreturn)) static void board_run_main(uint32_t *psp_top)
     (void)psp_top;
     __asm__ volatile(
         "msr psp, r0\n\t"
-#if defined(__ARM_ARCH_8M_MAIN__)
+#if BOARD_ARMV8M
         "movw r1, #:lower16:__stack_bottom\n\t"
         "movt r1, #:upper16:__stack_bottom\n\t"
         "msr psplim, r1\n\t"
@@ -120,12 +122,16 @@ __attribute__((naked, noreturn)) static void board_run_main(uint32_t *psp_top)
         "movt r1, #:upper16:__handler_stack_bottom\n\t"
         "msr msplim, r1\n\t"
 #endif
+#if BOARD_ARMV6M
+        "movs r1, #2\n\t" /* CONTROL is 0 after reset; Thumb-1 has no ORR immediate */
+#else
         "mrs r1, control\n\t"
         "orr r1, r1, #2\n\t" /* SPSEL = 1: thread mode uses PSP */
+#endif
         "msr control, r1\n\t"
         "isb\n\t"
         "bl main\n\t"
-        "b board_exit\n\t");
+        "bl board_exit\n\t"); /* bl: B's range is 2 KB on ARMv6-M; board_exit never returns */
 }
 
 void Reset_Handler(void)
@@ -153,12 +159,14 @@ void Reset_Handler(void)
         *dst++ = BOARD_STACK_PAINT;
     }
 
+#if !BOARD_ARMV6M /* ARMv6-M: CCR is read-only, SHCSR has no enables, no divide to trap */
     SCB_CCR |= SCB_CCR_DIV_0_TRP;
     SCB_SHCSR |= SCB_SHCSR_MEMFAULTENA | SCB_SHCSR_BUSFAULTENA | SCB_SHCSR_USGFAULTENA
-#if defined(__ARM_ARCH_8M_MAIN__)
+#if BOARD_ARMV8M
                  | SCB_SHCSR_SECUREFAULTENA
 #endif
         ;
+#endif
     board_dsb_isb();
     board_guard_below_stack();
 

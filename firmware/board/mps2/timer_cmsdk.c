@@ -12,6 +12,8 @@
 #include "../board.h"
 #include "../common/board_internal.h"
 
+#if defined(TINYFW_TIMER_KIND_CMSDK_TIMER) /* else SysTick (common/timer_systick.c) */
+
 #define TIMER_CTRL BOARD_REG32(TINYFW_TIMER_BASE + 0x00u)
 #define TIMER_VALUE BOARD_REG32(TINYFW_TIMER_BASE + 0x04u)
 #define TIMER_RELOAD BOARD_REG32(TINYFW_TIMER_BASE + 0x08u)
@@ -32,3 +34,5 @@ uint32_t board_timer_ticks(void)
 {
     return 0xFFFFFFFFu - TIMER_VALUE;
 }
+
+#endif /* TINYFW_TIMER_KIND_CMSDK_TIMER */

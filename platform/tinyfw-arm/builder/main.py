@@ -31,6 +31,7 @@ firmware/test/tfw_unit.h on the include path; test/test_custom_runner.py runs it
 """
 
 import os
+import shutil
 import sys
 
 from SCons.Script import (  # pylint: disable=import-error
@@ -242,6 +243,37 @@ if extra_dir:
     env.BuildSources(os.path.join("$BUILD_DIR", "extra"), extra_dir)
 env.Append(CPPPATH=[d for d in include_dirs if os.path.isdir(d)])
 
+# --- TFLite Micro backend (sim/tflm.py): a generated model.cc is compiled against TFLM ---------
+# The library is built (once per board, kernels and flags) by sim/tflm.py into build/tflm/<key>/;
+# TFLM_DIR names the tree, TFLM_KERNELS (or custom_tinyfw_tflm_kernels) reference | cmsis_nn.
+# The C sources stay C11; only model.cc is C++, with TFLM's own defines and include folders.
+backend_option = project_option("custom_tinyfw_backend", "auto").lower()
+generated_backend = (
+    "tflm" if generated_dir and os.path.isfile(os.path.join(generated_dir, "model.cc")) else "native"
+)
+if backend_option not in ("auto", "native", "tflm"):
+    fail(f"custom_tinyfw_backend: {backend_option!r} is not auto, native or tflm", 2)
+if app != ".tinyfw-no-app" and backend_option != "auto" and backend_option != generated_backend:
+    fail(f"{generated_dir} holds the {generated_backend} backend's code, this environment builds "
+         f"{backend_option}: run `tinyfw generate --backend {backend_option}`", 2)
+if generated_backend == "tflm":
+    try:
+        from tinyfw.sim import tflm as tflm_build  # pylint: disable=import-error
+    except ImportError:
+        from sim import tflm as tflm_build  # pylint: disable=import-error
+    tflm_kernels = (os.environ.get("TFLM_KERNELS", "").strip()
+                    or str(env.GetProjectOption("custom_tinyfw_tflm_kernels", "") or "").strip()
+                    or None)
+    try:
+        tflm_lib = tflm_build.build_library(info, kernels=tflm_kernels, log=print)
+    except TinyfwError as exc:
+        fail(exc.one_line(), getattr(exc, "exit_status", 1))
+    tflm_cxx = list(tflm_lib.cxxflags) + list(tflm_lib.defines)
+    for inc in tflm_lib.includes:
+        tflm_cxx += ["-isystem", str(inc)]
+    env.Append(CXXFLAGS=tflm_cxx)
+    env.Prepend(LIBS=[env.File(str(tflm_lib.lib))])
+
 # Reproducible ELFs: no absolute build paths in debug info or __FILE__. GCC uses the last
 # matching map, so the project folder comes first and the folders that may lie inside it after.
 prefix_maps = [(project_dir, "."), (env.subst("$BUILD_DIR"), "build")]
@@ -316,12 +348,28 @@ if upload_protocol == "qemu":
     upload_actions = [env.VerboseAction(run_in_qemu, "Running $SOURCE in QEMU")]
     env.Replace(UPLOAD_PORT=f"qemu-system-arm -M {info.qemu_machine}")
 elif upload_protocol == "pyocd":
+    # pyocd from PATH or from the Python environment PlatformIO runs in (pip install pyocd)
+    pyocd = shutil.which("pyocd") or shutil.which("pyocd", path=os.path.dirname(sys.executable))
+
+    def require_pyocd(target, source, env):  # pylint: disable=unused-argument
+        if pyocd is None:
+            sys.stderr.write(
+                f"tinyfw: error: `-t upload` on {info.id} needs pyocd: `pip install pyocd` "
+                f"(target {info.pyocd_target}, through the board's ST-LINK or CMSIS-DAP "
+                "probe)\n"
+            )
+            return 1
+        return 0
+
     env.Replace(
-        UPLOADER="pyocd",
+        UPLOADER=pyocd or "pyocd",
         UPLOADERFLAGS=["load", "--target", info.pyocd_target],
         UPLOADCMD="$UPLOADER $UPLOADERFLAGS $SOURCE",
     )
-    upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
+    upload_actions = [
+        env.VerboseAction(require_pyocd, "Checking for pyocd"),
+        env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE"),
+    ]
 elif upload_protocol == "custom":
     upload_actions = [env.VerboseAction("$UPLOADCMD", "Uploading $SOURCE")]
 else:

@@ -1,5 +1,6 @@
 """Provenance of the converted models in this folder: real TFLite conversions that tinyfw must
-refuse with one line (float, hybrid, float16, int16x8, dynamic batch, unsupported ops).
+refuse with one line (float, hybrid, float16, int16x8, a dynamic length, unsupported ops), and
+the dynamic-batch model it accepts (TFLite Micro runs a dynamic batch as batch 1, so does tinyfw).
 
     .venv/bin/python tests/bad_inputs/models/make_models.py
 
@@ -20,12 +21,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def net(batch: int | None = 1, head: str = "softmax", wide: bool = False):
+def net(batch: int | None = 1, head: str = "softmax", wide: bool = False,
+        length: int | None = 52):
     """`wide`: a 32x64 dense layer, big enough (>= 1024 weights) for dynamic-range quantization."""
     import keras
 
     keras.utils.set_random_seed(3)
-    x = keras.Input((52, 3), batch_size=batch, name="accel")
+    x = keras.Input((length, 3), batch_size=batch, name="accel")
     y = keras.layers.Conv1D(32 if wide else 4, 5, activation="relu")(x)
     y = keras.layers.GlobalAveragePooling1D()(y)
     if wide:
@@ -85,7 +87,8 @@ MODELS = {
     "tf_hybrid_dynamic_range.tflite": ({"wide": True}, "hybrid"),
     "tf_float16_weights.tflite": ({}, "float16"),
     "tf_int16x8.tflite": ({}, "int16x8"),
-    "tf_int8_dynamic_batch.tflite": ({"batch": None}, "int8"),
+    "tf_int8_dynamic_batch.tflite": ({"batch": None}, "int8"),  # accepted: run as batch 1
+    "tf_int8_dynamic_length.tflite": ({"length": None}, "int8"),  # refused: not the batch
     "tf_int8_log_softmax.tflite": ({"head": "log_softmax"}, "int8"),
     "tf_int8_exp.tflite": ({"head": "exp"}, "int8"),
 }

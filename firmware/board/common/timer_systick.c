@@ -1,10 +1,15 @@
 /*
- * timer_systick.c - the tinyfw timer on lm3s6965evb: SysTick on the core clock, extended from
- * 24 to 32 bits by counting wraps in SysTick_Handler.
+ * timer_systick.c - the tinyfw timer on boards whose manifest says tinyfw.timer.kind
+ * "systick" (lm3s6965evb, mps3_an547): SysTick on the core clock, extended from 24 to 32 bits
+ * by counting wraps in SysTick_Handler. Compiled only for those boards
+ * (TINYFW_TIMER_KIND_SYSTICK from the builder); every Cortex-M has a SysTick, so it lives in
+ * common/.
  *
  * Why SysTick: QEMU's Stellaris general-purpose timers cannot be read back (their value
- * register is not modelled), SysTick can. SysTick counts RELOAD..0 at TINYFW_TIMER_CLOCK_HZ
- * (the core clock) and interrupts on the 1 -> 0 step; with RELOAD = 2^24 - 1 one period is
+ * register is not modelled), SysTick can; the SSE-300 of mps3_an547 has no CMSDK timer at
+ * the core clock (its timers are system-counter timers, the CMSDK one runs at 32 kHz).
+ * SysTick counts RELOAD..0 at TINYFW_TIMER_CLOCK_HZ (the core clock) and interrupts on the
+ * 1 -> 0 step; with RELOAD = 2^24 - 1 one period is
  * exactly 2^24 ticks, so
  *     ticks = wraps * 2^24 + ((2^24 - VALUE) mod 2^24) - 1
  * counts up by one per clock and wraps at 2^32 ticks. Resolution: one tick. Each wrap runs the
@@ -15,7 +20,9 @@
 #include <stdint.h>
 
 #include "../board.h"
-#include "../common/board_internal.h"
+#include "board_internal.h"
+
+#if defined(TINYFW_TIMER_KIND_SYSTICK)
 
 #define SYST_CSR_ENABLE (1u << 0)
 #define SYST_CSR_TICKINT (1u << 1)
@@ -58,3 +65,5 @@ uint32_t board_timer_ticks(void)
         return (wraps << 24) + ((0x01000000u - value) & SYST_RELOAD_24) - 1u;
     }
 }
+
+#endif /* TINYFW_TIMER_KIND_SYSTICK */
