@@ -27,14 +27,17 @@ setup:
 demo: setup
 	@$(TINYFW) all --report build/demo/report.json
 
+# Two pytest-xdist workers, one test file each at a time (module fixtures built once);
+# PYTEST_JOBS=0 runs the suite serially.
+PYTEST_JOBS ?= 2
 test: setup
-	$(PYTEST) -q -m "not nightly"
+	$(PYTEST) -q -n $(PYTEST_JOBS) --dist loadfile -m "not nightly"
 
 # The coverage over make test's time budget (marker nightly): every op pack and every recording
 # on every simulated board, `tinyfw report` end to end on a fresh project, and every example
 # dataset shape (examples/) trained, built and simulated.
 test-nightly: setup
-	$(PYTEST) -q -m nightly
+	$(PYTEST) -q -n $(PYTEST_JOBS) --dist loadfile -m nightly
 
 # Markers (pyproject.toml): qemu = runs firmware in QEMU, toolchain = needs arm-none-eabi-gcc /
 # PlatformIO, slow = trains a model or runs many simulations.

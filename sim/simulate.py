@@ -9,6 +9,7 @@ argmax and the post-processed activity agree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -37,6 +38,7 @@ from tinyfw.sim.boards import load_board
 from tinyfw.sim.build import build_firmware, firmware_elf
 from tinyfw.sim.elfsize import elf_sizes
 from tinyfw.sim.qemu import ICOUNT_SHIFT, QemuResult, run_elf, ticks_to_instructions
+from tinyfw.sim.shards import Shard
 
 # argv[0] the firmware sees: QEMU runs in the run's folder, so the command line stays short
 # whatever the project path (the firmware's buffer is firmware/app/main.c CMDLINE_BYTES).
@@ -200,6 +202,29 @@ def compare(host: list[WindowResult], fw: list[protocol.Win]) -> tuple[int, str 
     return eq, first
 
 
+def replay_samples(
+    samples: np.ndarray,
+    elf: Path,
+    board: str,
+    trace_dir: Path,
+    timeout_s: float,
+    *,
+    index: int = 0,
+) -> tuple[QemuResult, protocol.AppRun]:
+    """Feed int16 samples (n, channels) to the application firmware in QEMU: the trace goes
+    to `trace_dir/<index>.bin` (QEMU's working folder, so the command line stays short), is
+    removed afterwards; returns QEMU's result and the application's parsed UART lines."""
+    trace = write_trace(samples, trace_dir / f"{index}.bin")
+    try:
+        result: QemuResult = run_elf(
+            Path(elf).resolve(), board, args=[trace.name], argv0=FIRMWARE_ARGV0, cwd=trace_dir,
+            timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT,
+        )
+    finally:
+        trace.unlink(missing_ok=True)
+    return result, protocol.read_app(result.uart_lines)
+
+
 def run_recording(
     rec: Recording,
     elf: Path,
@@ -221,15 +246,7 @@ def run_recording(
     boot line names another model is refused (InputError).
     """
     elf = Path(elf).resolve()
-    trace = write_trace(rec.samples, trace_dir / f"{index}.bin")
-    try:
-        result: QemuResult = run_elf(
-            elf, board, args=[trace.name], argv0=FIRMWARE_ARGV0, cwd=trace_dir,
-            timeout_s=timeout_s, icount_shift=ICOUNT_SHIFT,
-        )
-    finally:
-        trace.unlink(missing_ok=True)
-    run = protocol.read_app(result.uart_lines)
+    result, run = replay_samples(rec.samples, elf, board, trace_dir, timeout_s, index=index)
     if model_sha256 is not None:
         check_firmware_model(run.boot, model_sha256, elf)
     host = host_pipeline(rec, oracle, cfg)
@@ -303,14 +320,18 @@ def simulate(
     jobs: int | None = None,
     keep_going: bool = False,
     on_recording: Callable[[RecordingResult], None] | None = None,
+    shard: Shard | None = None,
 ) -> SimReport:
     """Build (unless build=False), run every selected recording, compare, report.
 
     gen_dir / build_dir choose another generated folder and build folder than the project's
     (tests use them). jobs recordings run at once (default os.cpu_count()), each worker with
     its own TFLM interpreter; trace files live in a fresh folder under build/sim/<board>/,
-    removed at the end. The training report (default build/model/report.json) contributes
-    float_accuracy and int8_accuracy when it describes the model the firmware was built from.
+    removed at the end. shard (`--shard i/N`) runs every N-th recording only (sim/shards.py);
+    the report names it, the recordings before sharding and the ELF's sha256, which
+    `tinyfw merge-reports` checks. The training report (default build/model/report.json)
+    contributes float_accuracy and int8_accuracy when it describes the model the firmware was
+    built from.
     on_recording is called (from a worker thread) with each recording's result (progress).
     """
     load_board(board)  # validates the id with a clear error
@@ -338,6 +359,12 @@ def simulate(
     recs = select_recordings(cfg, data_dir, split)
     if not recs:
         raise InputError("no recordings to simulate", file=data_dir)
+    total = len(recs)
+    if shard is not None:
+        recs = shard.select(recs)
+        if not recs:
+            raise InputError(f"shard {shard} selects no recording (there are {total})",
+                             field="--shard")
     jobs = jobs if jobs is not None else os.cpu_count() or 1
     # One TFLM interpreter per worker thread: a shared one gives wrong outputs under load.
     oracles = threading.local()
@@ -378,6 +405,11 @@ def simulate(
         stack_bytes=max((r.stack_bytes or 0) for r in results),
         arena_bytes=generated.arena_bytes,
     )
+    report.extra.update({
+        "firmware_sha256": hashlib.sha256(elf.read_bytes()).hexdigest(),
+        "shard": str(shard or Shard(1, 1)),
+        "recordings_total": total,
+    })
     report.extra.update(_training_scores(training_report or cfg.root / "build/model/report.json",
                                          report.model_sha256))
     if json_path is not None:

@@ -16,8 +16,9 @@ toolchain / PlatformIO), `slow` (trains models); `make test-fast` leaves those o
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,17 @@ for _folder in (TESTS / "bad_inputs", TESTS.parent / "fuzz"):
 
 from tinyfw.config import Config, load_config
 from tinyfw.paths import BENCH_MODEL, ROOT
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored() -> Iterator[None]:
+    """An in-process `tinyfw.cli.main` installs tinyfw's signal handlers; put the previous ones
+    back after the test (a pytest-xdist worker told to stop was interrupted in tinyfw's)."""
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    saved = {n: signal.getsignal(getattr(signal, n)) for n in names}
+    yield
+    for n, handler in saved.items():
+        signal.signal(getattr(signal, n), handler)
 
 
 @pytest.fixture(scope="session")

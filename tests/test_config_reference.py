@@ -15,8 +15,9 @@ from tinyfw.paths import ROOT
 
 ALL_SETTINGS = [s for sec in SECTIONS for s in settings(sec)]
 RANGED = [s for s in ALL_SETTINGS if s.range is not None]
-PUBLIC = ["train", "quantize", "generate", "build", "simulate", "cost", "verify", "inspect",
-          "renode", "bench", "crossval", "data", "init", "boards", "all", "diff", "report"]
+PUBLIC = ["train", "quantize", "generate", "build", "simulate", "merge-reports", "cost",
+          "verify", "inspect", "renode", "bench", "crossval", "data", "init", "boards", "all",
+          "diff", "report"]
 HIDDEN = ["qemu", "preload", "config-reference"]
 
 

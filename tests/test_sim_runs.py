@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +113,9 @@ def test_two_simulations_at_once_and_a_csv_beside_its_upper_case_twin_both_pass(
     cfg, built, tmp_path
 ):
     work, gen, _ = built
+    # a project root of its own: other simulations (pytest -n) may run in the checkout's build/
+    (tmp_path / "root").mkdir()
+    cfg = replace(cfg, path=tmp_path / "root" / "tinyfw.toml")
     before = leftover_run_folders(cfg.root)
     one = synthetic_dataset(tmp_path / "one", per_class=3, samples=400, seed=11,
                             names="x{i}.csv")

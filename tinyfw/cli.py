@@ -1,7 +1,7 @@
 """The `tinyfw` command line, tinyfw's one entry point: train, quantize, generate, build,
-simulate, cost, verify, inspect, renode, bench, crossval, data, init, boards, all, diff, report; and
-hidden internal tools (qemu, preload,
-config-reference) that are not in the command list.
+simulate, merge-reports, cost, verify, inspect, renode, bench, crossval, data, init, boards, all,
+diff, report; and hidden internal tools (qemu, preload, config-reference) that are not in the
+command list.
 
 Errors reach the user as one line `tinyfw: error: ...` with exit status 2 for bad input (3 for a
 missing tool, 1 for a failed build or run); `--debug` shows the traceback instead.
@@ -160,10 +160,25 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             keep_going=args.keep_going,
             on_recording=progress,
+            shard=args.shard,
         )
     print(report.summary())
     args.console.summary(report.to_json())
     return 0 if report.ok else 1
+
+
+def cmd_merge_reports(args: argparse.Namespace) -> int:
+    from tinyfw import fileio
+    from tinyfw.sim.shards import merge_reports
+
+    if args.json:
+        fileio.check_output_file(Path(args.json))
+    merged = merge_reports([Path(p) for p in args.reports])
+    if args.json:
+        fileio.atomic_write_text(Path(args.json), json.dumps(merged.to_json(), indent=2) + "\n")
+    print(merged.summary())
+    args.console.summary(merged.to_json())
+    return 0 if merged.ok else 1
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -350,6 +365,16 @@ def _jobs(text: str) -> int:
 
 
 
+def _shard(text: str):
+    """--shard: i/N."""
+    from tinyfw.sim.shards import parse_shard
+
+    try:
+        return parse_shard(text)
+    except TinyfwError as e:
+        raise argparse.ArgumentTypeError(e.message) from e
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tinyfw",
@@ -415,7 +440,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--keep-going", action="store_true",
                    help="after a recording times out, still run the others (default: stop)")
     s.add_argument("--no-build", action="store_true", help="use the last build")
+    s.add_argument("--shard", type=_shard, default=None, metavar="I/N",
+                   help="run only shard I of N of the recordings (CI job matrices; 1-based)")
     s.set_defaults(func=cmd_simulate)
+
+    s = command("merge-reports", "merge `simulate --json` reports of shards and boards into "
+                "one verdict")
+    s.add_argument("reports", nargs="+", metavar="REPORT.json")
+    s.add_argument("--json", metavar="FILE", help="write the merged report as JSON")
+    s.set_defaults(func=cmd_merge_reports)
 
     s = command("cost", "per board: does the firmware fit, flash, RAM, latency, duty cycle")
     s.add_argument("--board", action="append", metavar="ID",

@@ -26,6 +26,8 @@ environment variables, plus PLATFORMIO_BUILD_DIR for the output folder):
   TINYFW_TIMEOUT_S    custom_tinyfw_timeout_s     QEMU timeout of `-t upload` (60)
 build_src_filter may use $TINYFW_APP and $TINYFW_BOARD_FAMILY; extra defines go in build_flags
 or PLATFORMIO_BUILD_FLAGS. Targets: default (ELF + .bin + .hex + map file), `size`, `upload`.
+`pio test` (the `__test` target) builds test/<suite>/ with everything but the app, and
+firmware/test/tfw_unit.h on the include path; test/test_custom_runner.py runs it in QEMU.
 """
 
 import os
@@ -232,8 +234,12 @@ write_memory_ld()
 
 # --- sources --------------------------------------------------------------------------------
 
+# `pio test`: the test suite (test/<name>/) holds main(); the firmware's kernels, board layer
+# and user code are built with it (test_build_src = yes), the app and the generated model
+# (which needs the app's headers) are not.
+unit_testing = "__test" in COMMAND_LINE_TARGETS
 app = project_option("custom_tinyfw_app", "app").strip("/")
-if app.lower() == "none":
+if unit_testing or app.lower() == "none":
     app = ".tinyfw-no-app"  # a name the source filter matches nowhere
 elif os.path.isabs(app) or ".." in app.split("/") or not os.path.isdir(os.path.join(src_dir, app)):
     fail(f"custom_tinyfw_app: {app!r} is not a folder under {src_dir}", 2)
@@ -263,7 +269,9 @@ if not env.get("SRC_FILTER"):
 
 include_dirs = [board_layer_dir, os.path.join(src_dir, "kernels"), os.path.join(src_dir, app)]
 include_dirs.append(os.path.join(src_dir, "user"))
-if generated_dir and os.path.isdir(generated_dir):
+if unit_testing:
+    include_dirs.append(os.path.join(src_dir, "test"))  # tfw_unit.h
+if generated_dir and os.path.isdir(generated_dir) and not unit_testing:
     lto_dirs.append(os.path.abspath(generated_dir))
     include_dirs.insert(0, generated_dir)
     # inside firmware/ or not, it is built here (the src filter never names it)
