@@ -320,6 +320,9 @@ if generated_dir:
 if extra_dir:
     prefix_maps.append((extra_dir, "extra"))
 env.Append(CCFLAGS=[f"-ffile-prefix-map={old}={new}" for old, new in prefix_maps])
+# The LTO link compiles again (its <artificial> unit records the link's working folder, the
+# project): the same maps at link time.
+env.Append(LINKFLAGS=[f"-ffile-prefix-map={old}={new}" for old, new in prefix_maps])
 
 # --- targets --------------------------------------------------------------------------------
 
