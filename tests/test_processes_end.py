@@ -199,7 +199,10 @@ def test_two_builds_at_once_into_one_folder_both_succeed(tmp_path: Path):
     runs = [subprocess.Popen([*TINYFW, "build", "--board", "mps2_an500"], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in runs]
-    assert [p.returncode for p in runs] == [0, 0], outs
+    # on failure, the end of each run's whole output (PlatformIO's error is in its last lines)
+    told = "\n".join(f"--- run {i}: exit {p.returncode}\n" + (o + e).decode(errors="replace")[-3000:]
+                     for i, (p, (o, e)) in enumerate(zip(runs, outs)))
+    assert [p.returncode for p in runs] == [0, 0], told
     elf = tmp_path / "pio" / "mps2_an500" / "firmware.elf"
     assert b"tinyfw " in subprocess.run(["arm-none-eabi-strings", str(elf)],
                                         capture_output=True, check=True).stdout
