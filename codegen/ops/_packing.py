@@ -5,6 +5,8 @@ none is needed). No OPS here."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinyfw.codegen.qmath import wrap_int32
@@ -45,29 +47,40 @@ def fold_bias(bias: np.ndarray | None, rows: np.ndarray, input_offset: int,
     return wrap_int32(b + input_offset * sums + extra)
 
 
-def conv_patches_in_place(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
-                          output_hw: tuple[int, int], stride: tuple[int, int],
-                          dilation: tuple[int, int], pad: tuple[int, int]) -> bool:
-    """True when tfw_conv2d_s8 reads every output pixel's patch in place (its conv_in_place rule:
-    groups 1, kh 1, kw 1 or dilation_w 1, the window inside the input and K4 bytes readable
-    before the input ends), so it needs no scratch."""
+def _patch_starts(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
+                  output_hw: tuple[int, int], stride: tuple[int, int],
+                  dilation: tuple[int, int], pad: tuple[int, int]) -> list[int] | None:
+    """Where each output pixel's patch starts in the input (bytes), when every patch is one
+    contiguous run inside it (groups 1, kh 1, kw 1 or dilation_w 1, no padded tap); else None.
+    The one walk conv_patches_in_place and conv_strip decide from."""
     n, ih, iw, ic = input_shape
     kh, kw, kc = kernel
     oh, ow = output_hw
     if kc != ic or kh != 1 or (kw != 1 and dilation[1] != 1):
-        return False
-    k4 = round_up4(kh * kw * kc)
-    total = n * ih * iw * ic
+        return None
+    starts = []
     for b in range(n):
         for oy in range(oh):
             y = oy * stride[0] - pad[0]
             for ox in range(ow):
                 x = ox * stride[1] - pad[1]
                 if not (0 <= y < ih and x >= 0 and x + kw <= iw):
-                    return False
-                if ((b * ih + y) * iw + x) * ic + k4 > total:
-                    return False
-    return True
+                    return None
+                starts.append(((b * ih + y) * iw + x) * ic)
+    return starts
+
+
+def conv_patches_in_place(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
+                          output_hw: tuple[int, int], stride: tuple[int, int],
+                          dilation: tuple[int, int], pad: tuple[int, int]) -> bool:
+    """True when tfw_conv2d_s8 reads every output pixel's patch in place (its conv_in_place rule:
+    groups 1, kh 1, kw 1 or dilation_w 1, the window inside the input and K4 bytes readable
+    before the input ends), so it needs no scratch."""
+    starts = _patch_starts(input_shape, kernel, output_hw, stride, dilation, pad)
+    if starts is None:
+        return False
+    k4 = round_up4(kernel[0] * kernel[1] * kernel[2])
+    return all(s + k4 <= math.prod(input_shape) for s in starts)
 
 
 def conv_scratch_bytes(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, int],
@@ -87,25 +100,14 @@ def conv_strip(input_shape: tuple[int, int, int, int], kernel: tuple[int, int, i
     pixel's patch one contiguous run inside the input (kh 1, kw 1 or dilation_w 1, no padded
     tap), pixel i's starting at i * in_step; slack = how many bytes the last pixel's K4 read
     runs past the input's end (the planner pads the input's slot by that much). Else None."""
-    n, ih, iw, ic = input_shape
-    kh, kw, kc = kernel
-    oh, ow = output_hw
-    if kc != ic or kh != 1 or (kw != 1 and dilation[1] != 1):
+    starts = _patch_starts(input_shape, kernel, output_hw, stride, dilation, pad)
+    if starts is None:
         return None
-    starts = []
-    for b in range(n):
-        for oy in range(oh):
-            y = oy * stride[0] - pad[0]
-            for ox in range(ow):
-                x = ox * stride[1] - pad[1]
-                if not (0 <= y < ih and x >= 0 and x + kw <= iw):
-                    return None
-                starts.append(((b * ih + y) * iw + x) * ic)
     step = starts[1] - starts[0] if len(starts) > 1 else 0
     if starts[0] != 0 or any(s != i * step for i, s in enumerate(starts)):
         return None
-    k4 = round_up4(kh * kw * kc)
-    return step, max(0, starts[-1] + k4 - n * ih * iw * ic)
+    k4 = round_up4(kernel[0] * kernel[1] * kernel[2])
+    return step, max(0, starts[-1] + k4 - math.prod(input_shape))
 
 
 def strip_records(bias: np.ndarray, mult: list[int], shift: list[int]) -> np.ndarray:
